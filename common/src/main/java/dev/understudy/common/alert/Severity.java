@@ -1,0 +1,6 @@
+package dev.understudy.common.alert;
+
+/** How urgently an operator should look. */
+public enum Severity {
+    ERROR, WARNING, INFO
+}

@@ -1,0 +1,558 @@
+package dev.understudy.common.store;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.understudy.common.config.ChangeOp;
+import dev.understudy.common.config.ChangeSet;
+import dev.understudy.common.config.ConfigCollection;
+import dev.understudy.common.config.ConfigDocument;
+import dev.understudy.common.config.InvalidChangeException;
+import dev.understudy.common.io.AtomicFiles;
+import dev.understudy.common.json.Json;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The crash-safe store of the replicated configuration.
+ *
+ * <p>On disk ({@code <home>/config/}): {@code snapshot-<revision>.json} files written atomically,
+ * and journal segments {@code journal-<firstRevision>.log} of records framed by {@link JournalCodec}.
+ * A commit appends one record and returns once it is durable; concurrent commits share one fsync
+ * (group commit). Recovery loads the newest valid snapshot and replays intact records after it,
+ * checking each record's hash; a torn tail is truncated. A crash at any instant leaves the last
+ * committed revision readable.
+ *
+ * <p>The most recent revisions are retained (bounded by count and bytes) so a peer can be
+ * brought up to date with {@link #changesSince(long)} instead of a full transfer.
+ */
+public final class ConfigStore implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ConfigStore.class);
+    private static final Pattern SNAPSHOT = Pattern.compile("snapshot-(\\d+)\\.json");
+    private static final Pattern SEGMENT = Pattern.compile("journal-(\\d+)\\.log");
+
+    private final Path dir;
+    private final StoreOptions options;
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final Object syncLock = new Object();
+    private final List<Consumer<Head>> listeners = new CopyOnWriteArrayList<>();
+
+    // guarded by lock (write): the document, the journal being appended, retention
+    private ConfigDocument doc;
+    private FileChannel segment;
+    private long segmentFirstRevision;
+    private long segmentRecords;
+    private long segmentBytes;
+    private long snapshotRevision;
+    private final ArrayDeque<Retained> retained = new ArrayDeque<>();
+    private long retainedBytes;
+    private volatile Head head;
+
+    // logical byte positions across segments, for group commit
+    private volatile long writtenPosition;
+    private long syncedPosition; // guarded by syncLock
+    private volatile Head durableHead;
+    private volatile boolean failed;
+
+    private record Retained(Revision revision, int bytes) {}
+
+    private ConfigStore(Path dir, StoreOptions options) {
+        this.dir = dir;
+        this.options = options;
+    }
+
+    /** Opens (creating if needed) the store in {@code dir}, recovering from any crash. */
+    public static ConfigStore open(Path dir, StoreOptions options) throws IOException {
+        Files.createDirectories(dir);
+        ConfigStore s = new ConfigStore(dir, options);
+        s.recover();
+        return s;
+    }
+
+    public static ConfigStore open(Path dir) throws IOException {
+        return open(dir, StoreOptions.defaults());
+    }
+
+    // ------------------------------------------------------------------ recovery
+
+    private void recover() throws IOException {
+        List<Long> snapshots = numbered(SNAPSHOT);
+        snapshots.sort(Comparator.reverseOrder());
+        doc = new ConfigDocument();
+        snapshotRevision = 0;
+        for (long rev : snapshots) {
+            Path p = dir.resolve("snapshot-" + rev + ".json");
+            try {
+                JsonNode root = Json.tree(Files.readAllBytes(p));
+                ConfigDocument d = ConfigDocument.fromJson(root.get("document"));
+                if (root.path("revision").asLong(-1) != rev || !d.hash().equals(root.path("hash").asText())) {
+                    throw new IOException("revision or hash does not match its content");
+                }
+                doc = d;
+                snapshotRevision = rev;
+                break;
+            } catch (IOException | InvalidChangeException | RuntimeException e) {
+                log.warn("config snapshot {} is unreadable ({}); trying an older one", p, e.getMessage());
+            }
+        }
+        long revision = snapshotRevision;
+        List<Long> segments = numbered(SEGMENT);
+        segments.sort(Comparator.naturalOrder());
+        long position = 0;
+        for (int i = 0; i < segments.size(); i++) {
+            long first = segments.get(i);
+            boolean last = i == segments.size() - 1;
+            Path p = segmentPath(first);
+            ByteBuffer buf = ByteBuffer.wrap(Files.readAllBytes(p));
+            long records = 0;
+            boolean stop = false;
+            while (buf.hasRemaining()) {
+                int at = buf.position();
+                Revision r = JournalCodec.decode(buf);
+                if (r == null) {
+                    if (!last) {
+                        throw new StoreCorruptException(p + ": damaged record at byte " + at + " in a closed journal segment;"
+                                + " committed revisions after it cannot be read. On a shadow, run `understudy reset` and"
+                                + " attach again; on a master, restore from the shadow or move the file away to start"
+                                + " from revision " + revision + ".");
+                    }
+                    log.warn("config journal {}: torn tail at byte {} ({} bytes) truncated; last intact revision is {}",
+                            p, at, buf.limit() - at, revision);
+                    truncate(p, at);
+                    buf.limit(at);
+                    break;
+                }
+                records++;
+                if (r.revision() <= snapshotRevision) {
+                    retain(r, buf.position() - at);
+                    continue;
+                }
+                if (r.revision() != revision + 1) {
+                    if (r.revision() <= revision) {
+                        continue; // already covered
+                    }
+                    throw new StoreCorruptException(p + ": revision " + r.revision() + " follows " + revision
+                            + " (a gap); the journal is incomplete. Move config/ away and restore from the peer.");
+                }
+                ConfigDocument.Undo undo = doc.applyWithUndo(new ChangeSet(r.ops()));
+                if (!doc.hash().equals(r.hash())) {
+                    undo.revert();
+                    // a record from an older history (e.g. before a full resync): nothing after it belongs to us
+                    log.warn("config journal {}: revision {} does not match the snapshot's history; dropping it and"
+                            + " the {} bytes after it", p, r.revision(), buf.limit() - at);
+                    truncate(p, at);
+                    buf.limit(at);
+                    stop = true;
+                    break;
+                }
+                revision = r.revision();
+                retain(r, buf.position() - at);
+            }
+            position += buf.limit();
+            if (last) {
+                segmentFirstRevision = first;
+                segmentRecords = records;
+                segmentBytes = buf.limit();
+            }
+            if (stop) {
+                for (int j = i + 1; j < segments.size(); j++) {
+                    Files.deleteIfExists(segmentPath(segments.get(j)));
+                }
+                segmentFirstRevision = first;
+                segmentRecords = records;
+                segmentBytes = buf.limit();
+                break;
+            }
+        }
+        if (segments.isEmpty()) {
+            segmentFirstRevision = revision + 1;
+        }
+        segment = FileChannel.open(segmentPath(segmentFirstRevision),
+                StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        AtomicFiles.fsyncDirectory(dir);
+        writtenPosition = position;
+        syncedPosition = position;
+        head = new Head(revision, doc.hash());
+        durableHead = head;
+        log.info("config store {} opened at revision {} (snapshot {}, {} entries, {} revisions retained)",
+                dir, revision, snapshotRevision, doc.size(), retained.size());
+    }
+
+    private static void truncate(Path p, long size) throws IOException {
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
+            ch.truncate(size);
+            ch.force(true);
+        }
+    }
+
+    private List<Long> numbered(Pattern pattern) throws IOException {
+        List<Long> out = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            files.forEach(p -> {
+                Matcher m = pattern.matcher(p.getFileName().toString());
+                if (m.matches()) {
+                    out.add(Long.parseLong(m.group(1)));
+                }
+            });
+        }
+        return out;
+    }
+
+    private Path segmentPath(long first) {
+        return dir.resolve("journal-" + first + ".log");
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    /** Newest committed revision and hash (may be an instant ahead of {@link #durableHead()}). */
+    public Head head() {
+        return head;
+    }
+
+    /** Newest revision known to be on disk. */
+    public Head durableHead() {
+        return durableHead;
+    }
+
+    public long revision() {
+        return head.revision();
+    }
+
+    public String hash() {
+        return head.hash();
+    }
+
+    /** Runs {@code reader} against the current document under the read lock; do not keep references to it. */
+    public <T> T read(Function<ConfigDocument, T> reader) {
+        lock.readLock().lock();
+        try {
+            return reader.apply(doc);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** The whole document as JSON with the head it belongs to. */
+    public Snapshot snapshot() {
+        lock.readLock().lock();
+        try {
+            return new Snapshot(head.revision(), head.hash(), doc.copy());
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** A consistent copy of the document at {@code revision}. */
+    public record Snapshot(long revision, String hash, ConfigDocument document) {}
+
+    /**
+     * The revisions after {@code revision}, oldest first, when every one of them is still retained;
+     * empty when {@code revision} is older than the retained history (a full transfer is needed).
+     */
+    public Optional<List<Revision>> changesSince(long revision) {
+        lock.readLock().lock();
+        try {
+            long current = head.revision();
+            if (revision >= current) {
+                return Optional.of(List.of());
+            }
+            Retained oldest = retained.peekFirst();
+            if (oldest == null || oldest.revision().revision() > revision + 1) {
+                return Optional.empty();
+            }
+            List<Revision> out = new ArrayList<>((int) (current - revision));
+            for (Retained r : retained) {
+                if (r.revision().revision() > revision) {
+                    out.add(r.revision());
+                }
+            }
+            return Optional.of(out);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** The oldest revision from which {@link #changesSince(long)} can still answer. */
+    public long oldestRetainedBase() {
+        lock.readLock().lock();
+        try {
+            Retained oldest = retained.peekFirst();
+            return oldest == null ? head.revision() : oldest.revision().revision() - 1;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Called with the new head after every durable change (commit, replicated apply, install). */
+    public void addListener(Consumer<Head> listener) {
+        listeners.add(listener);
+    }
+
+    public void removeListener(Consumer<Head> listener) {
+        listeners.remove(listener);
+    }
+
+    // ------------------------------------------------------------------ writes
+
+    /** Validates and commits {@code changes} as one new revision; returns once it is durable. */
+    public Revision commit(ChangeSet changes) throws InvalidChangeException, IOException {
+        Revision r;
+        long end;
+        lock.writeLock().lock();
+        try {
+            checkUsable();
+            ChangeSet normalized = doc.validate(changes);
+            doc.apply(normalized);
+            r = new Revision(head.revision() + 1, doc.hash(), normalized.ops());
+            end = append(r);
+        } finally {
+            lock.writeLock().unlock();
+        }
+        syncTo(end, r);
+        return r;
+    }
+
+    /**
+     * Applies a revision received from the master. It must directly follow the current one and
+     * produce exactly the hash the master computed; otherwise nothing changes and the exception
+     * says which check failed.
+     */
+    public Revision applyReplicated(Revision r) throws InvalidChangeException, IOException {
+        long end;
+        lock.writeLock().lock();
+        try {
+            checkUsable();
+            if (r.revision() != head.revision() + 1) {
+                throw new InvalidChangeException("revision: " + r.revision() + " (expected: " + (head.revision() + 1) + ")");
+            }
+            ChangeSet normalized = doc.validate(new ChangeSet(r.ops()));
+            ConfigDocument.Undo undo = doc.applyWithUndo(normalized);
+            if (!doc.hash().equals(r.hash())) {
+                String got = doc.hash();
+                undo.revert();
+                throw new InvalidChangeException("hash: " + got + " after revision " + r.revision()
+                        + " (expected: " + r.hash() + ")");
+            }
+            end = append(new Revision(r.revision(), r.hash(), normalized.ops()));
+        } finally {
+            lock.writeLock().unlock();
+        }
+        syncTo(end, r);
+        return r;
+    }
+
+    /**
+     * Replaces the whole configuration with {@code document} at {@code revision} (a full transfer).
+     * Crash-safe: until the new snapshot is in place the old state remains readable.
+     */
+    public void install(ConfigDocument document, long revision) throws IOException {
+        lock.writeLock().lock();
+        try {
+            checkUsable();
+            segment.close();
+            // old segments go first: a crash then leaves an older but consistent state
+            for (long first : numbered(SEGMENT)) {
+                Files.deleteIfExists(segmentPath(first));
+            }
+            AtomicFiles.fsyncDirectory(dir);
+            writeSnapshot(document, revision);
+            for (long old : numbered(SNAPSHOT)) {
+                if (old != revision) {
+                    Files.deleteIfExists(dir.resolve("snapshot-" + old + ".json"));
+                }
+            }
+            doc = document.copy();
+            snapshotRevision = revision;
+            retained.clear();
+            retainedBytes = 0;
+            openSegment(revision + 1);
+            head = new Head(revision, doc.hash());
+            synchronized (syncLock) {
+                syncedPosition = writtenPosition;
+                durableHead = head;
+            }
+        } catch (IOException e) {
+            failed = true;
+            throw e;
+        } finally {
+            lock.writeLock().unlock();
+        }
+        notifyListeners(head);
+    }
+
+    private void checkUsable() throws IOException {
+        if (failed) {
+            throw new IOException("config store " + dir + " had a write failure; restart the node to recover from disk");
+        }
+        if (segment == null || !segment.isOpen()) {
+            throw new IOException("config store " + dir + " is closed");
+        }
+    }
+
+    /** Appends under the write lock; returns the logical end position of the record. */
+    private long append(Revision r) throws IOException {
+        byte[] bytes = JournalCodec.encode(r);
+        try {
+            if (segmentRecords >= options.segmentRecords() || segmentBytes + bytes.length > options.segmentBytes()) {
+                roll();
+            }
+            ByteBuffer buf = ByteBuffer.wrap(bytes);
+            while (buf.hasRemaining()) {
+                segment.write(buf);
+            }
+        } catch (IOException e) {
+            failed = true;
+            throw e;
+        }
+        segmentRecords++;
+        segmentBytes += bytes.length;
+        head = new Head(r.revision(), r.hash());
+        retain(r, bytes.length);
+        writtenPosition += bytes.length;
+        return writtenPosition;
+    }
+
+    /** Seals the current segment, snapshots the document, starts a new segment, trims old files. */
+    private void roll() throws IOException {
+        synchronized (syncLock) {
+            segment.force(false);
+            syncedPosition = writtenPosition;
+            durableHead = head;
+        }
+        segment.close();
+        long rev = head.revision();
+        writeSnapshot(doc, rev);
+        snapshotRevision = rev;
+        openSegment(rev + 1);
+        trimFiles();
+    }
+
+    private void openSegment(long first) throws IOException {
+        segment = FileChannel.open(segmentPath(first),
+                StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        AtomicFiles.fsyncDirectory(dir);
+        segmentFirstRevision = first;
+        segmentRecords = 0;
+        segmentBytes = 0;
+    }
+
+    private void writeSnapshot(ConfigDocument d, long revision) throws IOException {
+        ObjectNode root = Json.object();
+        root.put("revision", revision);
+        root.put("hash", d.hash());
+        root.set("document", d.toJson());
+        AtomicFiles.write(dir.resolve("snapshot-" + revision + ".json"), Json.toBytes(root));
+    }
+
+    /** Deletes segments no longer needed for recovery nor retained, and all but the two newest snapshots. */
+    private void trimFiles() throws IOException {
+        long oldestRetained = retained.isEmpty() ? head.revision() + 1 : retained.peekFirst().revision().revision();
+        List<Long> segs = numbered(SEGMENT);
+        segs.sort(Comparator.naturalOrder());
+        for (int i = 0; i + 1 < segs.size(); i++) {
+            long lastInSeg = segs.get(i + 1) - 1;
+            if (lastInSeg <= snapshotRevision && lastInSeg < oldestRetained) {
+                Files.deleteIfExists(segmentPath(segs.get(i)));
+            }
+        }
+        List<Long> snaps = numbered(SNAPSHOT);
+        snaps.sort(Comparator.reverseOrder());
+        for (int i = 2; i < snaps.size(); i++) {
+            Files.deleteIfExists(dir.resolve("snapshot-" + snaps.get(i) + ".json"));
+        }
+    }
+
+    private void retain(Revision r, int bytes) {
+        retained.addLast(new Retained(r, bytes));
+        retainedBytes += bytes;
+        while (retained.size() > options.retainedRecords() || retainedBytes > options.retainedBytes()) {
+            retainedBytes -= retained.removeFirst().bytes();
+        }
+    }
+
+    /** Group commit: the first caller to arrive fsyncs everything written so far, on behalf of all. */
+    private void syncTo(long position, Revision r) throws IOException {
+        Head newHead = null;
+        synchronized (syncLock) {
+            if (syncedPosition < position) {
+                long target = writtenPosition;
+                Head h = head;
+                try {
+                    segment.force(false);
+                } catch (IOException e) {
+                    failed = true;
+                    throw new IOException("config store " + dir + ": fsync failed; revision " + r.revision()
+                            + " is not durable and the store refuses further writes until restart", e);
+                }
+                syncedPosition = target;
+                if (h.revision() > durableHead.revision()) {
+                    durableHead = h;
+                    newHead = h;
+                }
+            }
+        }
+        if (newHead != null) {
+            notifyListeners(newHead);
+        }
+    }
+
+    private void notifyListeners(Head h) {
+        for (Consumer<Head> l : listeners) {
+            try {
+                l.accept(h);
+            } catch (RuntimeException e) {
+                log.error("config listener failed", e);
+            }
+        }
+    }
+
+    /** Size of the retained history in records (for status and metrics). */
+    public int retainedRevisions() {
+        lock.readLock().lock();
+        try {
+            return retained.size();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    public Path directory() {
+        return dir;
+    }
+
+    /** A convenience for callers holding typed values. */
+    public static ChangeSet single(ConfigCollection c, String id, JsonNode value) {
+        return value == null ? ChangeSet.of(ChangeOp.delete(c, id)) : ChangeSet.of(ChangeOp.put(c, id, value));
+    }
+
+    @Override
+    public void close() throws IOException {
+        lock.writeLock().lock();
+        try {
+            if (segment != null && segment.isOpen()) {
+                segment.force(false);
+                segment.close();
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+}
