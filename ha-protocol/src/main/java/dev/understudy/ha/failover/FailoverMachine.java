@@ -1,0 +1,564 @@
+package dev.understudy.ha.failover;
+
+import static dev.understudy.ha.failover.HaState.ACTIVE_ALONE;
+import static dev.understudy.ha.failover.HaState.ACTIVE_DEGRADED;
+import static dev.understudy.ha.failover.HaState.ACTIVE_PAIRED;
+import static dev.understudy.ha.failover.HaState.CONNECTING;
+import static dev.understudy.ha.failover.HaState.DEMOTING;
+import static dev.understudy.ha.failover.HaState.DETACHED;
+import static dev.understudy.ha.failover.HaState.LAGGING;
+import static dev.understudy.ha.failover.HaState.PROMOTING;
+import static dev.understudy.ha.failover.HaState.STANDBY;
+import static dev.understudy.ha.failover.HaState.STARTING;
+import static dev.understudy.ha.failover.HaState.SUSPECT;
+import static dev.understudy.ha.failover.HaState.SYNCING;
+
+import dev.understudy.common.alert.AlertCategory;
+import dev.understudy.common.alert.Severity;
+import dev.understudy.common.home.Role;
+import dev.understudy.ha.failover.FailoverAction.CheckPeer;
+import dev.understudy.ha.failover.FailoverAction.Connect;
+import dev.understudy.ha.failover.FailoverAction.Disconnect;
+import dev.understudy.ha.failover.FailoverAction.FlushToPeer;
+import dev.understudy.ha.failover.FailoverAction.PersistState;
+import dev.understudy.ha.failover.FailoverAction.RaiseAlert;
+import dev.understudy.ha.failover.FailoverAction.RecordRoleChange;
+import dev.understudy.ha.failover.FailoverAction.ResolveAlert;
+import dev.understudy.ha.failover.FailoverAction.ResumeWrites;
+import dev.understudy.ha.failover.FailoverAction.SendDemote;
+import dev.understudy.ha.failover.FailoverAction.SendPromote;
+import dev.understudy.ha.failover.FailoverAction.StartServing;
+import dev.understudy.ha.failover.FailoverAction.StopServing;
+import dev.understudy.ha.failover.FailoverAction.StopWrites;
+import dev.understudy.ha.failover.FailoverEvent.Attached;
+import dev.understudy.ha.failover.FailoverEvent.ConnectFailed;
+import dev.understudy.ha.failover.FailoverEvent.Connected;
+import dev.understudy.ha.failover.FailoverEvent.ConnectionLost;
+import dev.understudy.ha.failover.FailoverEvent.DemoteReceived;
+import dev.understudy.ha.failover.FailoverEvent.Detached;
+import dev.understudy.ha.failover.FailoverEvent.Failure;
+import dev.understudy.ha.failover.FailoverEvent.ForcePromote;
+import dev.understudy.ha.failover.FailoverEvent.HandoverAcked;
+import dev.understudy.ha.failover.FailoverEvent.PeerChecked;
+import dev.understudy.ha.failover.FailoverEvent.PeerHeard;
+import dev.understudy.ha.failover.FailoverEvent.Persisted;
+import dev.understudy.ha.failover.FailoverEvent.PromoteReceived;
+import dev.understudy.ha.failover.FailoverEvent.PushFailed;
+import dev.understudy.ha.failover.FailoverEvent.SwitchRolesRequested;
+import dev.understudy.ha.failover.FailoverEvent.SyncProgress;
+import dev.understudy.ha.failover.FailoverEvent.Tick;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The failover state machine: {@code (state, event, now) -> (state', actions)}. Pure: no I/O,
+ * no threads, no clock reads; {@code now} is a monotonic ticker value in nanoseconds.
+ *
+ * <p>Legal transitions ({@link #LEGAL}); anything else is a bug and throws
+ * {@code ILLEGAL TRANSITION: A -> B}:
+ * <pre>
+ * DETACHED        -> CONNECTING, PROMOTING
+ * CONNECTING      -> SYNCING, PROMOTING, DETACHED
+ * SYNCING         -> STANDBY, LAGGING, SUSPECT, PROMOTING, DETACHED
+ * STANDBY         -> LAGGING, SUSPECT, PROMOTING, DETACHED
+ * LAGGING         -> STANDBY, SUSPECT, PROMOTING, DETACHED
+ * SUSPECT         -> SYNCING, STANDBY, LAGGING, PROMOTING, DETACHED
+ * PROMOTING       -> ACTIVE_ALONE, CONNECTING
+ * STARTING        -> ACTIVE_ALONE, ACTIVE_DEGRADED, CONNECTING
+ * ACTIVE_ALONE    -> ACTIVE_DEGRADED, CONNECTING
+ * ACTIVE_PAIRED   -> ACTIVE_ALONE, ACTIVE_DEGRADED, DEMOTING, CONNECTING
+ * ACTIVE_DEGRADED -> ACTIVE_ALONE, ACTIVE_PAIRED, DEMOTING, CONNECTING
+ * DEMOTING        -> ACTIVE_ALONE, ACTIVE_PAIRED, ACTIVE_DEGRADED, CONNECTING
+ * </pre>
+ * Epoch rules: every promotion takes {@code epoch + 1} and persists it before serving; a serving
+ * node that hears of a peer serving in a higher epoch stops serving at once and becomes its shadow;
+ * a serving node that hears of a peer serving in a lower epoch tells it to step down. The epoch of
+ * a node never decreases.
+ */
+public final class FailoverMachine {
+
+    /** The legal state changes; staying in the same state is always legal. */
+    public static final Map<HaState, Set<HaState>> LEGAL = legal();
+
+    private FailoverMachine() {}
+
+    /** The result of one step. */
+    public record Transition(FailoverState next, List<FailoverAction> actions) {}
+
+    private static Map<HaState, Set<HaState>> legal() {
+        Map<HaState, Set<HaState>> m = new EnumMap<>(HaState.class);
+        m.put(DETACHED, EnumSet.of(CONNECTING, PROMOTING));
+        m.put(CONNECTING, EnumSet.of(SYNCING, PROMOTING, DETACHED));
+        m.put(SYNCING, EnumSet.of(STANDBY, LAGGING, SUSPECT, PROMOTING, DETACHED));
+        m.put(STANDBY, EnumSet.of(LAGGING, SUSPECT, PROMOTING, DETACHED));
+        m.put(LAGGING, EnumSet.of(STANDBY, SUSPECT, PROMOTING, DETACHED));
+        m.put(SUSPECT, EnumSet.of(SYNCING, STANDBY, LAGGING, PROMOTING, DETACHED));
+        m.put(PROMOTING, EnumSet.of(ACTIVE_ALONE, CONNECTING));
+        m.put(STARTING, EnumSet.of(ACTIVE_ALONE, ACTIVE_DEGRADED, CONNECTING));
+        m.put(ACTIVE_ALONE, EnumSet.of(ACTIVE_DEGRADED, CONNECTING));
+        m.put(ACTIVE_PAIRED, EnumSet.of(ACTIVE_ALONE, ACTIVE_DEGRADED, DEMOTING, CONNECTING));
+        m.put(ACTIVE_DEGRADED, EnumSet.of(ACTIVE_ALONE, ACTIVE_PAIRED, DEMOTING, CONNECTING));
+        m.put(DEMOTING, EnumSet.of(ACTIVE_ALONE, ACTIVE_PAIRED, ACTIVE_DEGRADED, CONNECTING));
+        return m;
+    }
+
+    /**
+     * The state a node starts in, from what it persisted: a master that has a peer checks it
+     * before serving; a master without one serves at once; a paired shadow connects, and
+     * promotes if its master stays silent for takeoverDelay.
+     */
+    public static Transition initial(String nodeId, Role role, long epoch, boolean paired, FailoverTimings t, long now) {
+        List<FailoverAction> out = new ArrayList<>();
+        FailoverState s;
+        if (role == Role.MASTER) {
+            if (paired) {
+                s = new FailoverState(STARTING, epoch, nodeId, true, false, false, now, now + t.takeover(),
+                        FailoverState.NEVER, 0, 0, false, "restarted master checks its peer before serving");
+                out.add(new CheckPeer());
+            } else {
+                s = new FailoverState(ACTIVE_ALONE, epoch, nodeId, false, false, false, now, FailoverState.NEVER,
+                        FailoverState.NEVER, 0, 0, false, "master without a shadow");
+                out.add(new StartServing(epoch));
+            }
+        } else if (paired) {
+            s = new FailoverState(CONNECTING, epoch, nodeId, true, false, false, now, now + t.takeover(), FailoverState.NEVER,
+                    0, 0, false, "shadow connecting to its master");
+            out.add(new Connect());
+        } else {
+            s = new FailoverState(DETACHED, epoch, nodeId, false, false, false, now, FailoverState.NEVER,
+                    FailoverState.NEVER, 0, 0, false, "shadow not attached to a master");
+        }
+        return new Transition(s, out);
+    }
+
+    /** One step. */
+    public static Transition step(FailoverState s, FailoverEvent e, FailoverTimings t, long now) {
+        List<FailoverAction> out = new ArrayList<>();
+        FailoverState next = dispatch(s, e, t, now, out);
+        if (next.state() != s.state() && !LEGAL.get(s.state()).contains(next.state())) {
+            throw new IllegalStateException("ILLEGAL TRANSITION: " + s.state() + " -> " + next.state() + " on " + e);
+        }
+        if (next.epoch() < s.epoch()) {
+            throw new IllegalStateException("epoch went backwards: " + s.epoch() + " -> " + next.epoch() + " on " + e);
+        }
+        return new Transition(next, List.copyOf(out));
+    }
+
+    private static FailoverState dispatch(FailoverState s, FailoverEvent e, FailoverTimings t, long now,
+                                          List<FailoverAction> out) {
+        if (e instanceof Tick) {
+            return tick(s, t, now, out);
+        } else if (e instanceof Attached) {
+            return attached(s, t, now, out);
+        } else if (e instanceof Detached) {
+            return detached(s, out);
+        } else if (e instanceof ConnectFailed x) {
+            return connectFailed(s, x.failure(), t, now, out);
+        } else if (e instanceof Connected x) {
+            return connected(s, x.peer(), t, now, out);
+        } else if (e instanceof ConnectionLost x) {
+            return connectionLost(s, x.failure(), t, now, out);
+        } else if (e instanceof PeerHeard x) {
+            return peerHeard(s, x.peer(), t, now, out);
+        } else if (e instanceof SyncProgress x) {
+            return syncProgress(s, x.inSync(), out);
+        } else if (e instanceof PushFailed x) {
+            return s.state() == ACTIVE_PAIRED ? s.inSync(false).with(ACTIVE_DEGRADED, x.reason()) : s;
+        } else if (e instanceof PeerChecked x) {
+            return peerChecked(s, x.peer(), t, now, out);
+        } else if (e instanceof Persisted x) {
+            return persisted(s, x, t, now, out);
+        } else if (e instanceof PromoteReceived x) {
+            return promoteReceived(s, x.epoch(), out);
+        } else if (e instanceof ForcePromote) {
+            return forcePromote(s, out);
+        } else if (e instanceof SwitchRolesRequested x) {
+            return switchRoles(s, x.force(), t, now, out);
+        } else if (e instanceof HandoverAcked) {
+            return s.state() == DEMOTING ? handOver(s, t, now, out) : s;
+        } else if (e instanceof DemoteReceived x) {
+            return demoteReceived(s, x, t, now, out);
+        }
+        throw new IllegalArgumentException("unknown event " + e);
+    }
+
+    // ------------------------------------------------------------------ shadow side
+
+    private static boolean shadowConnectedState(HaState st) {
+        return st == SYNCING || st == STANDBY || st == LAGGING;
+    }
+
+    private static boolean shadowState(HaState st) {
+        return st == CONNECTING || shadowConnectedState(st) || st == SUSPECT;
+    }
+
+    private static FailoverState attached(FailoverState s, FailoverTimings t, long now, List<FailoverAction> out) {
+        if (s.state() == DETACHED) {
+            out.add(new Connect());
+            // freshly attached: nothing to serve yet, so no takeover until it has been in sync once
+            return s.paired(true).takeoverAt(FailoverState.NEVER).retryAt(FailoverState.NEVER)
+                    .with(CONNECTING, "attached to a master");
+        }
+        return s.paired(true);
+    }
+
+    private static FailoverState detached(FailoverState s, List<FailoverAction> out) {
+        if (s.state().role() == Role.SHADOW && s.state() != PROMOTING) {
+            if (s.state() != DETACHED) {
+                out.add(new Disconnect("detached by the operator"));
+            }
+            return s.paired(false).connected(false).inSync(false).takeoverAt(FailoverState.NEVER)
+                    .retryAt(FailoverState.NEVER).with(DETACHED, "detached by the operator");
+        }
+        if (s.state() == STARTING) {
+            out.add(new StartServing(s.epoch()));
+            return s.paired(false).takeoverAt(FailoverState.NEVER).retryAt(FailoverState.NEVER)
+                    .with(ACTIVE_ALONE, "detached by the operator");
+        }
+        if (s.state().serving()) {
+            if (s.state() == DEMOTING) {
+                out.add(new ResumeWrites());
+            }
+            out.add(new Disconnect("detached by the operator"));
+            return s.paired(false).connected(false).inSync(false).takeoverAt(FailoverState.NEVER)
+                    .retryAt(FailoverState.NEVER).with(ACTIVE_ALONE, "detached by the operator");
+        }
+        return s;
+    }
+
+    private static FailoverState connectFailed(FailoverState s, Failure f, FailoverTimings t, long now,
+                                               List<FailoverAction> out) {
+        if (s.state() == CONNECTING) {
+            return s.retryAt(now + t.heartbeat());
+        }
+        if (s.state() == SUSPECT && !s.connected()) {
+            if (f == Failure.REFUSED) {
+                int n = s.refusals() + 1;
+                if (n >= 2) {
+                    return promote(s.refusals(n), s.epoch() + 1,
+                            "master's host refused " + n + " reconnects: its process is gone", false, out);
+                }
+                return s.refusals(n).retryAt(now + t.confirm());
+            }
+            return s.refusals(0).retryAt(now + t.heartbeat());
+        }
+        return s;
+    }
+
+    private static FailoverState connected(FailoverState s, PeerInfo peer, FailoverTimings t, long now,
+                                           List<FailoverAction> out) {
+        FailoverState r = epochRules(s, peer, t, now, out);
+        if (isFinal(s, r)) {
+            return r;
+        }
+        s = r;
+        if (s.state() == CONNECTING || s.state() == SUSPECT) {
+            // takeover is armed once connected: from now on silence means the master is gone
+            return s.connected(true).heard(now).retryAt(FailoverState.NEVER).takeoverAt(now + t.takeover())
+                    .with(SYNCING, "connected to master " + peer.nodeId());
+        }
+        if (s.state() == STARTING) {
+            // our shadow came back: we are the master, serve now
+            out.add(new StartServing(s.epoch()));
+            out.add(new ResolveAlert(AlertCategory.PEER_UNREACHABLE));
+            return s.connected(true).inSync(false).heard(now).takeoverAt(FailoverState.NEVER)
+                    .retryAt(FailoverState.NEVER).with(ACTIVE_DEGRADED, "shadow " + peer.nodeId() + " connected");
+        }
+        if (s.state() == ACTIVE_ALONE) {
+            out.add(new ResolveAlert(AlertCategory.PEER_UNREACHABLE));
+            return s.paired(true).connected(true).inSync(false).heard(now).retryAt(FailoverState.NEVER)
+                    .with(ACTIVE_DEGRADED, "shadow " + peer.nodeId() + " connected");
+        }
+        return s.connected(true).heard(now);
+    }
+
+    private static FailoverState connectionLost(FailoverState s, Failure f, FailoverTimings t, long now,
+                                                List<FailoverAction> out) {
+        if (shadowConnectedState(s.state()) || (s.state() == SUSPECT && s.connected())) {
+            // reconnect at once: a refused reconnect is how a crashed master is confirmed quickly
+            out.add(new Connect());
+            return s.connected(false).refusals(0).retryAt(FailoverState.NEVER)
+                    .with(SUSPECT, "connection to master lost (" + f.name().toLowerCase(java.util.Locale.ROOT) + ")");
+        }
+        if (s.state() == ACTIVE_PAIRED || s.state() == ACTIVE_DEGRADED) {
+            out.add(new RaiseAlert(Severity.WARNING, AlertCategory.PEER_UNREACHABLE, "shadow",
+                    "The shadow disconnected; this master serves alone and nothing is replicated. Check the shadow"
+                            + " node (`understudy status` there) and its network; it reconnects by itself."));
+            return s.connected(false).inSync(false).retryAt(now + t.peerCheck())
+                    .with(ACTIVE_ALONE, "shadow disconnected");
+        }
+        if (s.state() == DEMOTING) {
+            out.add(new ResumeWrites());
+            out.add(new RaiseAlert(Severity.WARNING, AlertCategory.PEER_UNREACHABLE, "shadow",
+                    "The shadow disconnected during switch-roles; the switch was aborted and this node stays master."));
+            return s.connected(false).inSync(false).pending(0, false).retryAt(now + t.peerCheck())
+                    .takeoverAt(FailoverState.NEVER).with(ACTIVE_ALONE, "switch-roles aborted: shadow disconnected");
+        }
+        return s.connected(false);
+    }
+
+    private static FailoverState peerHeard(FailoverState s, PeerInfo peer, FailoverTimings t, long now,
+                                           List<FailoverAction> out) {
+        FailoverState r = epochRules(s, peer, t, now, out);
+        if (isFinal(s, r)) {
+            return r;
+        }
+        s = r;
+        FailoverState h = s.heard(now);
+        if (shadowConnectedState(s.state()) || s.state() == SUSPECT) {
+            h = h.takeoverAt(now + t.takeover());
+            if (s.state() == SUSPECT && s.connected()) {
+                return h.with(s.inSync() ? STANDBY : LAGGING, "master heard again");
+            }
+        }
+        return h;
+    }
+
+    private static FailoverState syncProgress(FailoverState s, boolean inSync, List<FailoverAction> out) {
+        FailoverState n = s.inSync(inSync);
+        return switch (s.state()) {
+            case SYNCING, LAGGING -> inSync ? n.with(STANDBY, "in sync with the master") : n;
+            case STANDBY -> inSync ? n : n.with(LAGGING, "behind the master");
+            case ACTIVE_PAIRED -> inSync ? n : n.with(ACTIVE_DEGRADED, "shadow behind");
+            case ACTIVE_DEGRADED -> inSync && s.connected() ? n.with(ACTIVE_PAIRED, "shadow in sync") : n;
+            default -> n;
+        };
+    }
+
+    private static FailoverState tick(FailoverState s, FailoverTimings t, long now, List<FailoverAction> out) {
+        switch (s.state()) {
+            case CONNECTING -> {
+                if (now >= s.takeoverAt()) {
+                    return promote(s, s.epoch() + 1, "master unreachable for " + millis(t.takeover())
+                            + " ms since this shadow started", false, out);
+                }
+                if (now >= s.retryAt()) {
+                    out.add(new Connect());
+                    return s.retryAt(FailoverState.NEVER);
+                }
+            }
+            case SYNCING, STANDBY, LAGGING -> {
+                if (now - s.lastHeard() >= t.suspect()) {
+                    return s.with(SUSPECT, "master silent for " + millis(now - s.lastHeard()) + " ms");
+                }
+            }
+            case SUSPECT -> {
+                if (now >= s.takeoverAt()) {
+                    if (s.connected()) {
+                        out.add(new Disconnect("master silent for " + millis(now - s.lastHeard()) + " ms"));
+                    }
+                    return promote(s.connected(false), s.epoch() + 1,
+                            "master silent for " + millis(now - s.lastHeard()) + " ms (takeoverDelay "
+                                    + millis(t.takeover()) + " ms)", false, out);
+                }
+                if (!s.connected() && now >= s.retryAt()) {
+                    out.add(new Connect());
+                    return s.retryAt(FailoverState.NEVER);
+                }
+            }
+            case STARTING -> {
+                if (now >= s.takeoverAt()) {
+                    out.add(new StartServing(s.epoch()));
+                    out.add(new RaiseAlert(Severity.WARNING, AlertCategory.PEER_UNREACHABLE, "shadow",
+                            "The peer did not answer within takeoverDelay after this master restarted; serving alone."
+                                    + " Check the peer; it rejoins as shadow when it is back."));
+                    return s.takeoverAt(FailoverState.NEVER).retryAt(now + t.peerCheck())
+                            .with(ACTIVE_ALONE, "peer silent while restarting");
+                }
+                if (now >= s.retryAt()) {
+                    out.add(new CheckPeer());
+                    return s.retryAt(FailoverState.NEVER);
+                }
+            }
+            case ACTIVE_ALONE -> {
+                if (s.paired() && now >= s.retryAt()) {
+                    // a peer that is not connected may be serving on the other side of a healed partition
+                    out.add(new CheckPeer());
+                    return s.retryAt(now + t.peerCheck());
+                }
+            }
+            case DEMOTING -> {
+                if (now >= s.takeoverAt()) {
+                    if (s.forced()) {
+                        return handOver(s, t, now, out);
+                    }
+                    out.add(new ResumeWrites());
+                    out.add(new RaiseAlert(Severity.WARNING, AlertCategory.PUSH_FAILED, "switch-roles",
+                            "switch-roles aborted: the shadow did not acknowledge the last revision within "
+                                    + millis(t.request()) + " ms; this node stays master. Check the shadow, or use"
+                                    + " `understudy switch-roles --force`."));
+                    return s.pending(0, false).takeoverAt(FailoverState.NEVER)
+                            .with(s.inSync() ? ACTIVE_PAIRED : ACTIVE_DEGRADED, "switch-roles timed out");
+                }
+            }
+            default -> {
+                return s;
+            }
+        }
+        return s;
+    }
+
+    private static FailoverState promoteReceived(FailoverState s, long epoch, List<FailoverAction> out) {
+        if ((shadowConnectedState(s.state()) || s.state() == SUSPECT) && epoch > s.epoch()) {
+            return promote(s, epoch, "planned switch-roles: the master handed over", true, out);
+        }
+        return s;
+    }
+
+    private static FailoverState forcePromote(FailoverState s, List<FailoverAction> out) {
+        if (s.state() == DETACHED || shadowState(s.state())) {
+            if (s.connected()) {
+                out.add(new Disconnect("forced promotion"));
+            }
+            return promote(s.connected(false), s.epoch() + 1, "forced by the operator (switch-roles --force)", true, out);
+        }
+        return s;
+    }
+
+    /** Enter PROMOTING: persist the new epoch first; serving starts on {@link Persisted}. */
+    private static FailoverState promote(FailoverState s, long newEpoch, String why, boolean planned,
+                                         List<FailoverAction> out) {
+        out.add(new PersistState(newEpoch, Role.MASTER));
+        return s.pending(newEpoch, planned).takeoverAt(FailoverState.NEVER).retryAt(FailoverState.NEVER)
+                .with(PROMOTING, why);
+    }
+
+    private static FailoverState persisted(FailoverState s, Persisted p, FailoverTimings t, long now,
+                                           List<FailoverAction> out) {
+        if (s.state() != PROMOTING || p.role() != Role.MASTER || p.epoch() != s.pendingEpoch()) {
+            return s;
+        }
+        long e = p.epoch();
+        out.add(new StartServing(e));
+        out.add(new RecordRoleChange(Role.SHADOW, Role.MASTER, e, s.reason()));
+        if (!s.forced()) {
+            out.add(new RaiseAlert(Severity.WARNING, AlertCategory.FAILOVER, "takeover",
+                    "This node took over as master in epoch " + e + ": " + s.reason() + ". Check the former master;"
+                            + " when it is back it rejoins as shadow (there is no automatic failback)."));
+        }
+        return s.epoch(e).pending(0, false).inSync(false).connected(false).retryAt(now + t.peerCheck())
+                .with(ACTIVE_ALONE, s.reason());
+    }
+
+    // ------------------------------------------------------------------ master side
+
+    private static FailoverState switchRoles(FailoverState s, boolean force, FailoverTimings t, long now,
+                                             List<FailoverAction> out) {
+        if (s.state() == ACTIVE_PAIRED || (s.state() == ACTIVE_DEGRADED && force && s.connected())) {
+            out.add(new StopWrites());
+            out.add(new FlushToPeer());
+            return s.pending(s.epoch() + 1, force).takeoverAt(now + t.request())
+                    .with(DEMOTING, force ? "switch-roles --force requested" : "switch-roles requested");
+        }
+        String why = switch (s.state()) {
+            case ACTIVE_ALONE -> "no shadow is connected, so there is nothing to hand over to";
+            case ACTIVE_DEGRADED -> s.connected()
+                    ? "the shadow is not in sync; wait for it (see `understudy status`) or use --force"
+                    : "no shadow is connected, so there is nothing to hand over to";
+            case DEMOTING -> "a switch is already in progress";
+            default -> "this node is not the active master";
+        };
+        out.add(new FailoverAction.RaiseAlert(Severity.INFO, AlertCategory.FAILOVER, "switch-refused",
+                "switch-roles refused: " + why));
+        return s;
+    }
+
+    private static FailoverState handOver(FailoverState s, FailoverTimings t, long now, List<FailoverAction> out) {
+        long e = s.pendingEpoch();
+        // listeners closed before the peer is told to serve: the data planes never overlap
+        out.add(new StopServing("planned switch-roles: handing over to the shadow"));
+        out.add(new SendPromote(e));
+        out.add(new PersistState(e, Role.SHADOW));
+        out.add(new RecordRoleChange(Role.MASTER, Role.SHADOW, e, "planned switch-roles"));
+        return s.epoch(e).pending(0, false).connected(false).inSync(false).refusals(0)
+                .retryAt(now + t.heartbeat()).takeoverAt(now + t.takeover())
+                .with(CONNECTING, "handed over to the shadow");
+    }
+
+    private static FailoverState peerChecked(FailoverState s, PeerInfo peer, FailoverTimings t, long now,
+                                             List<FailoverAction> out) {
+        if (peer != null) {
+            FailoverState r = epochRules(s, peer, t, now, out);
+            if (isFinal(s, r)) {
+                return r;
+            }
+            s = r;
+        }
+        if (s.state() == STARTING) {
+            if (peer != null) {
+                out.add(new StartServing(s.epoch()));
+                return s.takeoverAt(FailoverState.NEVER).retryAt(now + t.peerCheck())
+                        .with(ACTIVE_ALONE, "peer " + peer.nodeId() + " is not serving; serving as master");
+            }
+            return s.retryAt(now + t.heartbeat());
+        }
+        return s;
+    }
+
+    private static FailoverState demoteReceived(FailoverState s, DemoteReceived d, FailoverTimings t, long now,
+                                                List<FailoverAction> out) {
+        if (d.epoch() > s.epoch() && (s.state().serving() || s.state() == STARTING || s.state() == PROMOTING)) {
+            return stepDown(s, d.epoch(), "told to step down by " + d.from() + " serving in epoch " + d.epoch(), t, now, out);
+        }
+        return s;
+    }
+
+    /**
+     * The epoch rules, applied to everything a peer says. Returns the final state when they decide
+     * the step (this node steps down); otherwise returns {@code s}, with a higher epoch adopted by a
+     * non-serving node, for the caller's normal handling.
+     */
+    private static FailoverState epochRules(FailoverState s, PeerInfo peer, FailoverTimings t, long now,
+                                            List<FailoverAction> out) {
+        boolean meActive = s.state().serving() || s.state() == STARTING || s.state() == PROMOTING;
+        if (peer.active() && meActive) {
+            if (outranks(peer.epoch(), peer.nodeId(), s.epoch(), s.nodeId())) {
+                return stepDown(s, peer.epoch(), "peer " + peer.nodeId() + " is serving in epoch " + peer.epoch()
+                        + " (this node: " + s.epoch() + ")", t, now, out);
+            }
+            out.add(new SendDemote(Math.max(s.epoch(), s.pendingEpoch())));
+            return s;
+        }
+        if (!meActive && peer.epoch() > s.epoch()) {
+            // a shadow adopts the newest epoch it has seen, durably, so it never goes backwards
+            out.add(new PersistState(peer.epoch(), Role.SHADOW));
+            return s.epoch(peer.epoch());
+        }
+        return s;
+    }
+
+    private static boolean isFinal(FailoverState before, FailoverState after) {
+        return after.state() != before.state();
+    }
+
+    private static boolean outranks(long e1, String id1, long e2, String id2) {
+        return e1 > e2 || (e1 == e2 && id1 != null && id1.compareTo(id2) > 0);
+    }
+
+    private static FailoverState stepDown(FailoverState s, long newEpoch, String why, FailoverTimings t, long now,
+                                          List<FailoverAction> out) {
+        if (s.state().serving()) {
+            out.add(new StopServing(why));
+        }
+        if (s.state() == DEMOTING) {
+            out.add(new ResumeWrites());
+        }
+        out.add(new PersistState(newEpoch, Role.SHADOW));
+        out.add(new RecordRoleChange(Role.MASTER, Role.SHADOW, newEpoch, why));
+        out.add(new RaiseAlert(Severity.WARNING, AlertCategory.FAILOVER, "stepped-down",
+                "This node stopped serving and rejoins as shadow: " + why + ". Changes it committed that the new"
+                        + " master never acknowledged are reported as ORPHANED_CHANGES."));
+        out.add(new Disconnect(why));
+        out.add(new Connect());
+        return s.epoch(newEpoch).pending(0, false).connected(false).inSync(false).paired(true).refusals(0)
+                .retryAt(FailoverState.NEVER).takeoverAt(now + t.takeover()).with(CONNECTING, why);
+    }
+
+    private static long millis(long nanos) {
+        return nanos / 1_000_000;
+    }
+}

@@ -1,0 +1,299 @@
+package dev.understudy.ha.failover;
+
+import static dev.understudy.ha.failover.HaState.*;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.understudy.common.alert.AlertCategory;
+import dev.understudy.common.home.Role;
+import dev.understudy.ha.failover.FailoverEvent.Failure;
+import dev.understudy.ha.failover.FailoverMachine.Transition;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class FailoverMachineTest {
+
+    static final FailoverTimings T = FailoverTimings.of(Duration.ofMillis(200), Duration.ofSeconds(2), Duration.ofSeconds(2));
+    static final long MS = 1_000_000L;
+
+    static PeerInfo master(long epoch, boolean active) {
+        return new PeerInfo("m", Role.MASTER, epoch, active, 10);
+    }
+
+    static PeerInfo shadow(long epoch) {
+        return new PeerInfo("s", Role.SHADOW, epoch, false, 10);
+    }
+
+    static List<FailoverEvent> allEvents() {
+        return List.of(new FailoverEvent.Tick(), new FailoverEvent.Attached(), new FailoverEvent.Detached(),
+                new FailoverEvent.ConnectFailed(Failure.REFUSED), new FailoverEvent.ConnectFailed(Failure.TIMEOUT),
+                new FailoverEvent.Connected(master(5, true)), new FailoverEvent.Connected(shadow(5)),
+                new FailoverEvent.Connected(master(9, true)),
+                new FailoverEvent.ConnectionLost(Failure.CLOSED), new FailoverEvent.PeerHeard(master(5, true)),
+                new FailoverEvent.PeerHeard(master(9, true)), new FailoverEvent.PeerHeard(master(2, true)),
+                new FailoverEvent.PeerHeard(shadow(5)), new FailoverEvent.SyncProgress(true),
+                new FailoverEvent.SyncProgress(false), new FailoverEvent.PushFailed("x"),
+                new FailoverEvent.PeerChecked(null, Failure.REFUSED), new FailoverEvent.PeerChecked(master(9, true), null),
+                new FailoverEvent.PeerChecked(shadow(5), null), new FailoverEvent.Persisted(6, Role.MASTER),
+                new FailoverEvent.Persisted(6, Role.SHADOW), new FailoverEvent.PromoteReceived(6),
+                new FailoverEvent.ForcePromote(), new FailoverEvent.SwitchRolesRequested(false),
+                new FailoverEvent.SwitchRolesRequested(true), new FailoverEvent.HandoverAcked(10),
+                new FailoverEvent.DemoteReceived(9, "p"), new FailoverEvent.DemoteReceived(1, "p"));
+    }
+
+    /** A representative state for each HaState, epoch 5, paired, deadlines already due. */
+    static FailoverState in(HaState st, boolean connected, long now) {
+        return new FailoverState(st, 5, "n", true, connected, false, now - 10_000 * MS, now - 1, now - 1, 0,
+                st == PROMOTING || st == DEMOTING ? 6 : 0, false, "test");
+    }
+
+    @Test
+    void everyStateEventPairStaysInsideTheTransitionTable() {
+        long now = 100_000 * MS;
+        int pairs = 0;
+        for (HaState st : HaState.values()) {
+            for (boolean connected : new boolean[] {false, true}) {
+                for (FailoverEvent e : allEvents()) {
+                    FailoverState s = in(st, connected, now);
+                    Transition tr = FailoverMachine.step(s, e, T, now);
+                    pairs++;
+                    HaState to = tr.next().state();
+                    assertThat(to == st || FailoverMachine.LEGAL.get(st).contains(to))
+                            .as("%s --%s--> %s", st, e, to).isTrue();
+                    assertThat(tr.next().epoch()).as("epoch on %s in %s", e, st).isGreaterThanOrEqualTo(s.epoch());
+                    // persist-before-serve: StartServing(e) with a new epoch only after Persisted
+                    for (FailoverAction a : tr.actions()) {
+                        if (a instanceof FailoverAction.StartServing ss && ss.epoch() > s.epoch()) {
+                            assertThat(e).as("serving a new epoch needs Persisted first").isInstanceOf(FailoverEvent.Persisted.class);
+                        }
+                    }
+                    // a node that stops being a serving state must stop serving in the same step
+                    if (st.serving() && !to.serving()) {
+                        assertThat(tr.actions()).as("%s --%s--> %s", st, e, to)
+                                .anyMatch(a -> a instanceof FailoverAction.StopServing);
+                    }
+                }
+            }
+        }
+        assertThat(pairs).isEqualTo(HaState.values().length * 2 * allEvents().size());
+    }
+
+    @Test
+    void illegalTransitionIsRejectedWithItsName() {
+        // no event leads DETACHED to ACTIVE_PAIRED; the table check is what would catch a bug
+        assertThat(FailoverMachine.LEGAL.get(DETACHED)).doesNotContain(ACTIVE_PAIRED);
+        assertThat(FailoverMachine.LEGAL.keySet()).containsExactlyInAnyOrder(HaState.values());
+    }
+
+    /** Drives a machine with a fake ticker. */
+    static final class Driver {
+        FailoverState s;
+        long now = 1_000 * MS;
+        final List<FailoverAction> actions = new ArrayList<>();
+
+        Driver(Transition initial) {
+            s = initial.next();
+            actions.addAll(initial.actions());
+        }
+
+        Driver on(FailoverEvent e) {
+            Transition t = FailoverMachine.step(s, e, T, now);
+            s = t.next();
+            actions.addAll(t.actions());
+            return this;
+        }
+
+        Driver after(long ms) {
+            now += ms * MS;
+            return on(new FailoverEvent.Tick());
+        }
+
+        <A extends FailoverAction> List<A> all(Class<A> type) {
+            return actions.stream().filter(type::isInstance).map(type::cast).toList();
+        }
+    }
+
+    static Driver standbyShadow() {
+        Driver d = new Driver(FailoverMachine.initial("s", Role.SHADOW, 5, true, T, 1_000 * MS));
+        d.on(new FailoverEvent.Connected(master(5, true))).on(new FailoverEvent.SyncProgress(true));
+        assertThat(d.s.state()).isEqualTo(STANDBY);
+        return d;
+    }
+
+    @Test
+    void silenceShorterThanTakeoverDelayDoesNotPromote() {
+        Driver d = standbyShadow();
+        d.after(700);
+        assertThat(d.s.state()).isEqualTo(SUSPECT);
+        d.after(1200); // 1.9 s of silence
+        assertThat(d.s.state()).isEqualTo(SUSPECT);
+        d.on(new FailoverEvent.PeerHeard(master(5, true)));
+        assertThat(d.s.state()).isEqualTo(STANDBY);
+        d.after(1900);
+        assertThat(d.s.state()).isNotEqualTo(PROMOTING);
+        assertThat(d.all(FailoverAction.PersistState.class)).isEmpty();
+    }
+
+    @Test
+    void silenceOfTakeoverDelayPromotesAndPersistsBeforeServing() {
+        Driver d = standbyShadow();
+        d.after(700).after(1300);
+        assertThat(d.s.state()).isEqualTo(PROMOTING);
+        assertThat(d.all(FailoverAction.PersistState.class)).containsExactly(new FailoverAction.PersistState(6, Role.MASTER));
+        assertThat(d.all(FailoverAction.StartServing.class)).isEmpty();
+        d.on(new FailoverEvent.Persisted(6, Role.MASTER));
+        assertThat(d.s.state()).isEqualTo(ACTIVE_ALONE);
+        assertThat(d.s.epoch()).isEqualTo(6);
+        assertThat(d.all(FailoverAction.StartServing.class)).containsExactly(new FailoverAction.StartServing(6));
+        assertThat(d.all(FailoverAction.RaiseAlert.class)).anyMatch(a -> a.category() == AlertCategory.FAILOVER);
+        assertThat(d.all(FailoverAction.RecordRoleChange.class)).hasSize(1);
+    }
+
+    @Test
+    void crashedMasterIsConfirmedByRefusedReconnectsAndPromotesAtOnce() {
+        Driver d = standbyShadow();
+        d.on(new FailoverEvent.ConnectionLost(Failure.CLOSED));
+        assertThat(d.s.state()).isEqualTo(SUSPECT);
+        assertThat(d.actions.get(d.actions.size() - 1)).isInstanceOf(FailoverAction.Connect.class);
+        d.on(new FailoverEvent.ConnectFailed(Failure.REFUSED));
+        assertThat(d.s.state()).isEqualTo(SUSPECT);
+        d.after(30);
+        assertThat(d.actions.get(d.actions.size() - 1)).isInstanceOf(FailoverAction.Connect.class);
+        d.on(new FailoverEvent.ConnectFailed(Failure.REFUSED));
+        assertThat(d.s.state()).isEqualTo(PROMOTING);
+        assertThat(d.s.reason()).contains("refused");
+    }
+
+    @Test
+    void pausedMasterWhoseSocketStillAcceptsIsNotMistakenForAlive() {
+        Driver d = standbyShadow();
+        d.on(new FailoverEvent.ConnectionLost(Failure.CLOSED));
+        // the paused master's kernel still accepts TCP, but no HELLO ever comes: connects time out
+        d.on(new FailoverEvent.ConnectFailed(Failure.TIMEOUT)).after(1000);
+        d.on(new FailoverEvent.ConnectFailed(Failure.TIMEOUT)).after(1000);
+        assertThat(d.s.state()).isEqualTo(PROMOTING);
+    }
+
+    @Test
+    void activeNodeSeeingHigherEpochStopsServingFirstAndRejoinsAsShadow() {
+        Driver d = new Driver(FailoverMachine.initial("m", Role.MASTER, 5, false, T, 0));
+        assertThat(d.s.state()).isEqualTo(ACTIVE_ALONE);
+        d.actions.clear();
+        d.on(new FailoverEvent.PeerChecked(new PeerInfo("s", Role.MASTER, 6, true, 3), null));
+        assertThat(d.s.state()).isEqualTo(CONNECTING);
+        assertThat(d.s.epoch()).isEqualTo(6);
+        assertThat(d.actions.get(0)).isInstanceOf(FailoverAction.StopServing.class);
+        assertThat(d.all(FailoverAction.PersistState.class)).containsExactly(new FailoverAction.PersistState(6, Role.SHADOW));
+    }
+
+    @Test
+    void activeNodeSeeingLowerEpochTellsItToStepDown() {
+        Driver d = new Driver(FailoverMachine.initial("m", Role.MASTER, 7, false, T, 0));
+        d.on(new FailoverEvent.PeerChecked(new PeerInfo("s", Role.MASTER, 6, true, 3), null));
+        assertThat(d.s.state()).isEqualTo(ACTIVE_ALONE);
+        assertThat(d.all(FailoverAction.SendDemote.class)).containsExactly(new FailoverAction.SendDemote(7));
+    }
+
+    @Test
+    void restartedMasterChecksPeerBeforeServing() {
+        Driver d = new Driver(FailoverMachine.initial("m", Role.MASTER, 5, true, T, 0));
+        assertThat(d.s.state()).isEqualTo(STARTING);
+        assertThat(d.all(FailoverAction.StartServing.class)).isEmpty();
+        assertThat(d.all(FailoverAction.CheckPeer.class)).hasSize(1);
+        d.on(new FailoverEvent.PeerChecked(new PeerInfo("s", Role.MASTER, 6, true, 9), null));
+        assertThat(d.s.state()).isEqualTo(CONNECTING);
+        assertThat(d.all(FailoverAction.StartServing.class)).isEmpty();
+    }
+
+    @Test
+    void restartedMasterServesWhenPeerStaysSilentForTakeoverDelay() {
+        Driver d = new Driver(FailoverMachine.initial("m", Role.MASTER, 5, true, T, 0));
+        d.now = 0;
+        d.on(new FailoverEvent.PeerChecked(null, Failure.TIMEOUT)).after(1000);
+        assertThat(d.s.state()).isEqualTo(STARTING);
+        d.after(1000);
+        assertThat(d.s.state()).isEqualTo(ACTIVE_ALONE);
+        assertThat(d.all(FailoverAction.StartServing.class)).containsExactly(new FailoverAction.StartServing(5));
+    }
+
+    @Test
+    void plannedSwitchStopsWritesFlushesThenStopsServingBeforePromotingPeer() {
+        Driver d = new Driver(FailoverMachine.initial("m", Role.MASTER, 5, false, T, 0));
+        d.on(new FailoverEvent.Connected(shadow(5))).on(new FailoverEvent.SyncProgress(true));
+        assertThat(d.s.state()).isEqualTo(ACTIVE_PAIRED);
+        d.actions.clear();
+        d.on(new FailoverEvent.SwitchRolesRequested(false));
+        assertThat(d.s.state()).isEqualTo(DEMOTING);
+        assertThat(d.actions).containsExactly(new FailoverAction.StopWrites(), new FailoverAction.FlushToPeer());
+        d.actions.clear();
+        d.on(new FailoverEvent.HandoverAcked(10));
+        assertThat(d.s.state()).isEqualTo(CONNECTING);
+        assertThat(d.s.epoch()).isEqualTo(6);
+        assertThat(d.actions.get(0)).isInstanceOf(FailoverAction.StopServing.class);
+        assertThat(d.actions.get(1)).isEqualTo(new FailoverAction.SendPromote(6));
+    }
+
+    @Test
+    void switchRefusedWhenShadowNotInSyncUnlessForced() {
+        Driver d = new Driver(FailoverMachine.initial("m", Role.MASTER, 5, false, T, 0));
+        d.on(new FailoverEvent.Connected(shadow(5)));
+        assertThat(d.s.state()).isEqualTo(ACTIVE_DEGRADED);
+        d.on(new FailoverEvent.SwitchRolesRequested(false));
+        assertThat(d.s.state()).isEqualTo(ACTIVE_DEGRADED);
+        assertThat(d.all(FailoverAction.RaiseAlert.class)).anyMatch(a -> a.message().contains("not in sync"));
+        d.on(new FailoverEvent.SwitchRolesRequested(true));
+        assertThat(d.s.state()).isEqualTo(DEMOTING);
+        d.after(2100); // no ack, forced: hand over anyway
+        assertThat(d.s.state()).isEqualTo(CONNECTING);
+    }
+
+    @Test
+    void unforcedSwitchWithoutAckIsAbortedAndWritesResume() {
+        Driver d = new Driver(FailoverMachine.initial("m", Role.MASTER, 5, false, T, 0));
+        d.on(new FailoverEvent.Connected(shadow(5))).on(new FailoverEvent.SyncProgress(true))
+                .on(new FailoverEvent.SwitchRolesRequested(false)).after(2100);
+        assertThat(d.s.state()).isEqualTo(ACTIVE_PAIRED);
+        assertThat(d.all(FailoverAction.ResumeWrites.class)).hasSize(1);
+        assertThat(d.s.epoch()).isEqualTo(5);
+    }
+
+    @Test
+    void shadowPromotesOnPlannedHandoverInTheGivenEpoch() {
+        Driver d = standbyShadow();
+        d.on(new FailoverEvent.PromoteReceived(6));
+        assertThat(d.s.state()).isEqualTo(PROMOTING);
+        d.on(new FailoverEvent.Persisted(6, Role.MASTER));
+        assertThat(d.s.state()).isEqualTo(ACTIVE_ALONE);
+        assertThat(d.all(FailoverAction.RaiseAlert.class)).noneMatch(a -> a.category() == AlertCategory.FAILOVER);
+    }
+
+    @Test
+    void shadowAdoptsHigherEpochDurably() {
+        Driver d = standbyShadow();
+        d.on(new FailoverEvent.PeerHeard(master(8, true)));
+        assertThat(d.s.epoch()).isEqualTo(8);
+        assertThat(d.s.state()).isEqualTo(STANDBY);
+        assertThat(d.all(FailoverAction.PersistState.class)).containsExactly(new FailoverAction.PersistState(8, Role.SHADOW));
+    }
+
+    @Test
+    void freshlyAttachedShadowNeverPromotesBeforeFirstContact() {
+        Driver d = new Driver(FailoverMachine.initial("s", Role.SHADOW, 0, false, T, 0));
+        assertThat(d.s.state()).isEqualTo(DETACHED);
+        d.on(new FailoverEvent.Attached());
+        d.on(new FailoverEvent.ConnectFailed(Failure.REFUSED)).after(5000).after(5000);
+        assertThat(d.s.state()).isEqualTo(CONNECTING);
+    }
+
+    @Test
+    void masterLosingShadowServesAloneAndChecksPeerPeriodically() {
+        Driver d = new Driver(FailoverMachine.initial("m", Role.MASTER, 5, false, T, 0));
+        d.on(new FailoverEvent.Connected(shadow(5))).on(new FailoverEvent.SyncProgress(true));
+        d.on(new FailoverEvent.ConnectionLost(Failure.CLOSED));
+        assertThat(d.s.state()).isEqualTo(ACTIVE_ALONE);
+        assertThat(d.all(FailoverAction.RaiseAlert.class)).anyMatch(a -> a.category() == AlertCategory.PEER_UNREACHABLE);
+        d.after(1000);
+        assertThat(d.all(FailoverAction.CheckPeer.class)).hasSize(1);
+    }
+}
