@@ -1,5 +1,6 @@
 package dev.understudy.common.config;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -30,6 +31,7 @@ public record Mapping(
     }
 
     /** The stored value (the id is the key, not part of the value). */
+    @JsonIgnore
     public ObjectNode toValue() {
         ObjectNode n = Json.object();
         n.put("listenHost", listenHost == null ? DEFAULT_LISTEN_HOST : listenHost);
@@ -43,6 +45,7 @@ public record Mapping(
     }
 
     /** Key identifying the listen socket, for conflict checks. */
+    @JsonIgnore
     public String listenKey() {
         return listenHost + ":" + listenPort;
     }

@@ -1,5 +1,6 @@
 package dev.understudy.ha.message;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
@@ -23,6 +24,7 @@ public record FullSync(
         return MessageType.FULL_SYNC;
     }
 
+    @JsonIgnore
     public boolean last() {
         return chunk == chunks - 1;
     }

@@ -1,0 +1,218 @@
+package dev.understudy.shadow;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.understudy.common.config.ChangeOp;
+import dev.understudy.common.config.ConfigCollection;
+import dev.understudy.common.config.ConfigDocument;
+import dev.understudy.common.config.InvalidChangeException;
+import dev.understudy.common.json.Json;
+import dev.understudy.common.store.ConfigStore;
+import dev.understudy.common.store.Head;
+import dev.understudy.common.store.Revision;
+import dev.understudy.ha.message.Ack;
+import dev.understudy.ha.message.Delta;
+import dev.understudy.ha.message.FullSync;
+import dev.understudy.ha.message.HaMessage;
+import dev.understudy.ha.message.Nack;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.LongConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies what the master pushes to the local store: a DELTA only on top of exactly its base
+ * (revision, hash), a FULL_SYNC once every chunk has arrived and the document has the announced
+ * hash. Every answer is an ACK of the durable head, or a NACK asking for a full transfer.
+ * Not thread-safe: used from the connection's event loop.
+ */
+public final class ShadowReplica {
+
+    private static final Logger log = LoggerFactory.getLogger(ShadowReplica.class);
+    /** Largest full transfer accepted (bytes of snapshot JSON). */
+    static final long MAX_FULL_SYNC_BYTES = 1L << 30;
+
+    /** Revisions this node committed that the new master does not have. */
+    public record Orphans(long fromRevision, List<Revision> revisions) {}
+
+    /** Progress of a full transfer, for the attach progress bar and status. */
+    public interface Progress {
+        void update(long receivedBytes, long totalBytes, String reason);
+    }
+
+    private final ConfigStore store;
+    private Progress progress = (r, t, why) -> { };
+    private long transferId = -1;
+    private int nextChunk;
+    private ByteArrayOutputStream transfer;
+    private long orphanCheckFrom = -1;
+    private java.util.function.Consumer<Orphans> orphanSink = o -> { };
+    private LongConsumer installed = r -> { };
+
+    public ShadowReplica(ConfigStore store) {
+        this.store = Objects.requireNonNull(store);
+    }
+
+    public void onProgress(Progress p) {
+        this.progress = p;
+    }
+
+    /** Called after a full transfer was installed, with its revision. */
+    public void onInstalled(LongConsumer c) {
+        this.installed = c;
+    }
+
+    /**
+     * After this node stepped down from master: revisions after {@code lastAckedRevision} that the
+     * new master's configuration does not contain are handed to {@code sink} when its full
+     * transfer is installed, so that they are reported instead of silently dropped.
+     */
+    public void checkOrphansFrom(long lastAckedRevision, java.util.function.Consumer<Orphans> sink) {
+        this.orphanCheckFrom = lastAckedRevision;
+        this.orphanSink = sink;
+    }
+
+    public Head head() {
+        return store.head();
+    }
+
+    /** Applies a delta; returns the answer for the master. */
+    public HaMessage onDelta(Delta d, long epoch) {
+        Head h = store.head();
+        if (d.changes().isEmpty()) {
+            return new Ack(epoch, h.revision(), h.hash());
+        }
+        if (d.baseRevision() != h.revision() || !d.baseHash().equals(h.hash())) {
+            // a delta whose revisions this node already has (a resend after a lost ack) is acknowledged as is
+            long last = d.changes().get(d.changes().size() - 1).revision();
+            if (last <= h.revision() && containsHead(d, h)) {
+                return new Ack(epoch, h.revision(), h.hash());
+            }
+            return new Nack(epoch, "base (" + d.baseRevision() + ", " + shortHash(d.baseHash()) + ") is not this shadow's head ("
+                    + h.revision() + ", " + shortHash(h.hash()) + ")", true, h.revision(), h.hash());
+        }
+        for (Revision r : d.changes()) {
+            try {
+                store.applyReplicated(r);
+            } catch (InvalidChangeException e) {
+                Head now = store.head();
+                log.warn("cannot apply revision {} from the master: {}; asking for a full transfer", r.revision(), e.getMessage());
+                return new Nack(epoch, "revision " + r.revision() + ": " + e.getMessage(), true, now.revision(), now.hash());
+            } catch (IOException e) {
+                Head now = store.head();
+                log.error("cannot store revision {} from the master: {}", r.revision(), e.getMessage());
+                return new Nack(epoch, "local store failure: " + e.getMessage(), false, now.revision(), now.hash());
+            }
+        }
+        Head now = store.head();
+        return new Ack(epoch, now.revision(), now.hash());
+    }
+
+    private static boolean containsHead(Delta d, Head h) {
+        if (d.baseRevision() == h.revision() && d.baseHash().equals(h.hash())) {
+            return true;
+        }
+        for (Revision r : d.changes()) {
+            if (r.revision() == h.revision() && r.hash().equals(h.hash())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Takes one chunk of a full transfer; returns the answer once complete (or on error), else null. */
+    public HaMessage onFullSync(FullSync c, long epoch) {
+        if (c.chunk() == 0) {
+            if (c.totalBytes() < 0 || c.totalBytes() > MAX_FULL_SYNC_BYTES || c.chunks() < 1) {
+                return nack(epoch, "full transfer of " + c.totalBytes() + " bytes in " + c.chunks() + " chunks refused");
+            }
+            transferId = c.transferId();
+            nextChunk = 0;
+            transfer = new ByteArrayOutputStream((int) Math.min(c.totalBytes(), 64L << 20));
+            log.info("full transfer {} from the master: revision {}, {} bytes ({})", c.transferId(), c.revision(),
+                    c.totalBytes(), c.reason());
+        }
+        if (transfer == null || c.transferId() != transferId || c.chunk() != nextChunk) {
+            transfer = null;
+            return nack(epoch, "full transfer chunk " + c.chunk() + " of transfer " + c.transferId() + " out of order");
+        }
+        byte[] data = c.data() == null ? new byte[0] : c.data();
+        if (transfer.size() + (long) data.length > c.totalBytes()) {
+            transfer = null;
+            return nack(epoch, "full transfer larger than announced (" + c.totalBytes() + " bytes)");
+        }
+        transfer.write(data, 0, data.length);
+        nextChunk++;
+        progress.update(transfer.size(), c.totalBytes(), c.reason());
+        if (!c.last()) {
+            return null;
+        }
+        byte[] all = transfer.toByteArray();
+        transfer = null;
+        ConfigDocument doc;
+        try {
+            doc = ConfigDocument.fromJson(Json.tree(all));
+        } catch (IOException | InvalidChangeException e) {
+            return nack(epoch, "full transfer is not a valid configuration: " + e.getMessage());
+        }
+        if (!doc.hash().equals(c.hash())) {
+            return nack(epoch, "full transfer hash " + shortHash(doc.hash()) + " differs from the announced " + shortHash(c.hash()));
+        }
+        reportOrphans(doc);
+        try {
+            store.install(doc, c.revision());
+        } catch (IOException e) {
+            log.error("cannot install the full transfer: {}", e.getMessage());
+            Head h = store.head();
+            return new Nack(epoch, "local store failure: " + e.getMessage(), false, h.revision(), h.hash());
+        }
+        installed.accept(c.revision());
+        Head h = store.head();
+        log.info("full transfer installed: revision {}, {} entries", h.revision(), doc.size());
+        return new Ack(epoch, h.revision(), h.hash());
+    }
+
+    private void reportOrphans(ConfigDocument incoming) {
+        if (orphanCheckFrom < 0) {
+            return;
+        }
+        long from = orphanCheckFrom;
+        orphanCheckFrom = -1;
+        List<Revision> orphaned = new ArrayList<>();
+        store.changesSince(from).ifPresent(revs -> {
+            for (Revision r : revs) {
+                if (!presentIn(r, incoming)) {
+                    orphaned.add(r);
+                }
+            }
+        });
+        if (!orphaned.isEmpty()) {
+            orphanSink.accept(new Orphans(from, orphaned));
+        }
+    }
+
+    /** Whether every op of {@code r} has its effect in {@code doc} (so nothing of it would be lost). */
+    static boolean presentIn(Revision r, ConfigDocument doc) {
+        for (ChangeOp op : r.ops()) {
+            ConfigCollection c = ConfigCollection.of(op.collection());
+            JsonNode now = doc.get(c, op.id());
+            if (op.isPut() ? now == null || !now.equals(op.value()) : now != null) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private Nack nack(long epoch, String reason) {
+        Head h = store.head();
+        log.warn("{}; asking for a full transfer", reason);
+        return new Nack(epoch, reason, true, h.revision(), h.hash());
+    }
+
+    static String shortHash(String h) {
+        return h == null ? "null" : h.length() > 12 ? h.substring(0, 12) : h;
+    }
+}
