@@ -1,0 +1,201 @@
+package dev.understudy.ha.codec;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import dev.understudy.common.json.Json;
+import dev.understudy.ha.message.Ack;
+import dev.understudy.ha.message.Bye;
+import dev.understudy.ha.message.Delta;
+import dev.understudy.ha.message.Demote;
+import dev.understudy.ha.message.FullSync;
+import dev.understudy.ha.message.HaMessage;
+import dev.understudy.ha.message.Heartbeat;
+import dev.understudy.ha.message.Hello;
+import dev.understudy.ha.message.MessageType;
+import dev.understudy.ha.message.Nack;
+import dev.understudy.ha.message.Promote;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.reflect.RecordComponent;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Turns {@link HaFrame}s into {@link HaMessage} records and records into frame bytes.
+ *
+ * <pre>
+ *  0      1      2         3        4                               8
+ * +------+------+---------+--------+-------------------------------+----------------------+
+ * | 'U'  | 'S'  | version | type   | length (uint32, big-endian)   | payload              |
+ * | 0x55 | 0x53 | 0x01    | 1..9   | 0 .. max frame (16 MiB)       | JSON, length bytes   |
+ * +------+------+---------+--------+-------------------------------+----------------------+
+ * </pre>
+ *
+ * <p>{@code version} is a {@link ProtocolVersion} byte, {@code type} a {@link MessageType} byte, and
+ * the payload is the JSON of the message record ({@link Json}): unknown fields are rejected and every
+ * field must be present, except those listed as optional (HELLO's pairing credentials and address).
+ * Every decoding failure is a {@link HaProtocolException} whose reason names the type and the field
+ * but never quotes payload values, which may be secrets (HELLO carries a password when pairing).
+ */
+public final class HaMessageCodec {
+
+    private static final Map<MessageType, Class<? extends HaMessage>> RECORDS = new EnumMap<>(MessageType.class);
+    private static final Map<MessageType, List<String>> REQUIRED = new EnumMap<>(MessageType.class);
+    /** Fields a sender may leave out; absent means null. */
+    private static final Map<MessageType, Set<String>> OPTIONAL = Map.of(
+            MessageType.HELLO, Set.of("haAddress", "user", "password"));
+
+    static {
+        for (MessageType t : MessageType.values()) {
+            Class<? extends HaMessage> c = recordClass(t);
+            RECORDS.put(t, c);
+            Set<String> optional = OPTIONAL.getOrDefault(t, Set.of());
+            REQUIRED.put(t, Arrays.stream(c.getRecordComponents()).map(RecordComponent::getName)
+                    .filter(n -> !optional.contains(n)).toList());
+        }
+    }
+
+    private HaMessageCodec() {}
+
+    /** The record class carried by frames of type {@code t}. */
+    public static Class<? extends HaMessage> recordClass(MessageType t) {
+        return switch (t) {
+            case HELLO -> Hello.class;
+            case HEARTBEAT -> Heartbeat.class;
+            case FULL_SYNC -> FullSync.class;
+            case DELTA -> Delta.class;
+            case ACK -> Ack.class;
+            case NACK -> Nack.class;
+            case PROMOTE -> Promote.class;
+            case DEMOTE -> Demote.class;
+            case BYE -> Bye.class;
+        };
+    }
+
+    /** The message in {@code frame}; a payload that is not exactly that record's JSON throws {@link HaProtocolException}. */
+    public static HaMessage decode(HaFrame frame) {
+        MessageType type = frame.type();
+        ObjectMapper mapper = Json.mapper();
+        JsonNode tree;
+        try {
+            tree = mapper.readTree(frame.payload());
+        } catch (IOException e) {
+            throw new HaProtocolException(type + " payload: " + describe(e), e);
+        }
+        if (tree == null || !tree.isObject()) {
+            throw new HaProtocolException(type + " payload: " + (tree == null || tree.isMissingNode() ? "empty"
+                    : tree.getNodeType().toString().toLowerCase(java.util.Locale.ROOT)) + " (expected: a JSON object)");
+        }
+        for (String field : REQUIRED.get(type)) {
+            if (!tree.has(field)) {
+                throw new HaProtocolException(type + " payload: missing field \"" + field + "\"");
+            }
+        }
+        try {
+            return mapper.treeToValue(tree, RECORDS.get(type));
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            throw new HaProtocolException(type + " payload: " + describe(e), e);
+        }
+    }
+
+    /** The complete frame for {@code message}, header included, written into {@code out}. */
+    public static void encode(HaMessage message, ByteBuf out) {
+        int start = out.writerIndex();
+        out.writeByte(HaFrameDecoder.MAGIC_0);
+        out.writeByte(HaFrameDecoder.MAGIC_1);
+        out.writeByte(ProtocolVersion.CURRENT.value());
+        out.writeByte(message.type().value());
+        out.writeInt(0); // length, filled in below
+        try (ByteBufOutputStream stream = new ByteBufOutputStream(out)) {
+            Json.mapper().writeValue((java.io.OutputStream) stream, message);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot serialize " + message.type(), e);
+        }
+        int length = out.writerIndex() - start - HaFrameDecoder.HEADER_LENGTH;
+        if (length > HaFrameDecoder.DEFAULT_MAX_FRAME) {
+            out.writerIndex(start);
+            throw new IllegalArgumentException(message.type() + " payload: " + length + " bytes (expected: <= "
+                    + HaFrameDecoder.DEFAULT_MAX_FRAME + "); send large data in smaller chunks");
+        }
+        out.setInt(start + 4, length);
+    }
+
+    /** The complete frame for {@code message} as bytes (tests, benchmarks). */
+    public static byte[] encode(HaMessage message) {
+        ByteBuf buf = io.netty.buffer.Unpooled.buffer();
+        try {
+            encode(message, buf);
+            byte[] bytes = new byte[buf.readableBytes()];
+            buf.readBytes(bytes);
+            return bytes;
+        } finally {
+            buf.release();
+        }
+    }
+
+    /** What went wrong, without quoting any value from the payload. */
+    private static String describe(Exception e) {
+        if (e instanceof UnrecognizedPropertyException u) {
+            return "unknown field \"" + safe(u.getPropertyName()) + "\"" + at(u);
+        }
+        if (e instanceof StreamConstraintsException) {
+            return "nested or sized beyond limits";
+        }
+        if (e instanceof StreamReadException r) {
+            return "not valid JSON" + location(r.getLocation());
+        }
+        if (e instanceof JsonMappingException m) {
+            String path = path(m);
+            return (path.isEmpty() ? "invalid content" : "invalid value for field \"" + path + "\"");
+        }
+        return "cannot be read (" + e.getClass().getSimpleName() + ")";
+    }
+
+    private static String at(JsonMappingException m) {
+        List<JsonMappingException.Reference> refs = m.getPath();
+        if (refs.size() <= 1) {
+            return "";
+        }
+        String path = path(m);
+        return " at \"" + path + "\"";
+    }
+
+    private static String path(JsonMappingException m) {
+        List<String> parts = new ArrayList<>();
+        for (Iterator<JsonMappingException.Reference> it = m.getPath().iterator(); it.hasNext(); ) {
+            JsonMappingException.Reference r = it.next();
+            if (r.getFieldName() != null) {
+                parts.add((parts.isEmpty() ? "" : ".") + safe(r.getFieldName()));
+            } else if (r.getIndex() >= 0) {
+                parts.add("[" + r.getIndex() + "]");
+            }
+        }
+        return String.join("", parts);
+    }
+
+    private static String location(JsonLocation l) {
+        return l == null || l.getLineNr() < 0 ? "" : " (line " + l.getLineNr() + ", column " + l.getColumnNr() + ")";
+    }
+
+    /** A field name from the peer, reduced to harmless characters and bounded in length. */
+    private static String safe(String name) {
+        if (name == null) {
+            return "?";
+        }
+        String s = name.replaceAll("[^A-Za-z0-9_.-]", "?");
+        return s.length() > 64 ? s.substring(0, 64) + "..." : s;
+    }
+}
