@@ -290,6 +290,27 @@ public final class ConfigStore implements AutoCloseable {
         }
     }
 
+    /**
+     * The config hash right after {@code revision}, when it is the head or still retained; empty
+     * otherwise. Lets the master tell a shadow that is merely behind from one that diverged.
+     */
+    public Optional<String> hashAt(long revision) {
+        lock.readLock().lock();
+        try {
+            if (revision == head.revision()) {
+                return Optional.of(head.hash());
+            }
+            for (Retained r : retained) {
+                if (r.revision().revision() == revision) {
+                    return Optional.of(r.revision().hash());
+                }
+            }
+            return Optional.empty();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
     /** The oldest revision from which {@link #changesSince(long)} can still answer. */
     public long oldestRetainedBase() {
         lock.readLock().lock();

@@ -1,0 +1,65 @@
+package dev.understudy.ha.handshake;
+
+import dev.understudy.common.home.HostPort;
+import dev.understudy.ha.codec.HaPipeline;
+import dev.understudy.ha.failover.FailoverEvent.Failure;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import java.net.ConnectException;
+import java.time.Duration;
+import javax.net.ssl.SSLHandshakeException;
+
+/** Opening an HA connection as the TLS client: the fixed pipeline, timeouts, and how a failure is classified. */
+public final class HaConnections {
+
+    private HaConnections() {}
+
+    /**
+     * Connects to {@code to} with the pipeline ssl, framing, codec, handler. The TLS handshake
+     * must complete within {@code connectTimeout}: a paused process's kernel still accepts TCP
+     * connections, only a live process completes a handshake.
+     */
+    public static ChannelFuture connect(EventLoopGroup group, HostPort to, SslContext tls, Duration connectTimeout,
+                                        ChannelHandler handler) {
+        return new Bootstrap().group(group).channel(NioSocketChannel.class)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        SslHandler ssl = tls.newHandler(ch.alloc(), to.host(), to.port());
+                        ssl.setHandshakeTimeoutMillis(connectTimeout.toMillis());
+                        ch.pipeline().addLast(HaPipeline.SSL, ssl);
+                        HaPipeline.addCodec(ch.pipeline());
+                        ch.pipeline().addLast(HaPipeline.HANDLER, handler);
+                    }
+                })
+                .connect(to.host(), to.port());
+    }
+
+    /** REFUSED when nothing listens at the peer's address, TIMEOUT when nothing answers, else ERROR. */
+    public static Failure classify(Throwable t) {
+        if (t instanceof ConnectTimeoutException) {
+            return Failure.TIMEOUT;
+        }
+        if (t instanceof ConnectException) {
+            return Failure.REFUSED;
+        }
+        if (t instanceof SSLHandshakeException && t.getMessage() != null && t.getMessage().contains("timed out")) {
+            return Failure.TIMEOUT;
+        }
+        if (t != null && t.getClass().getSimpleName().contains("SslHandshakeTimeout")) {
+            return Failure.TIMEOUT;
+        }
+        return Failure.ERROR;
+    }
+}
