@@ -215,6 +215,20 @@ public final class MasterRole implements AutoCloseable {
         }
     }
 
+    /** Closes the shadow's connection (detach). */
+    public void disconnectShadow(String reason) {
+        ShadowSession s = session;
+        if (s != null) {
+            s.channel.writeAndFlush(new Bye(epoch.getAsLong(), "DETACHED", reason)).addListener(x -> s.channel.close());
+        }
+    }
+
+    /** The newest revision the shadow acknowledged (0 when none is connected). */
+    public long ackedRevision() {
+        ShadowSession s = session;
+        return s == null ? 0 : s.acked;
+    }
+
     /** Tells the connected peer (if any) to step down. */
     public void sendDemote(long myEpoch, String reason) {
         ShadowSession s = session;

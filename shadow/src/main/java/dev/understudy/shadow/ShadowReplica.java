@@ -179,27 +179,33 @@ public final class ShadowReplica {
         if (orphanCheckFrom < 0) {
             return;
         }
-        long from = orphanCheckFrom;
+        long from = Math.max(orphanCheckFrom, store.oldestRetainedBase());
         orphanCheckFrom = -1;
         List<Revision> orphaned = new ArrayList<>();
-        store.changesSince(from).ifPresent(revs -> {
+        store.changesSince(from).ifPresent(revs -> store.read(local -> {
             for (Revision r : revs) {
-                if (!presentIn(r, incoming)) {
+                if (!netEffectPresent(r, local, incoming)) {
                     orphaned.add(r);
                 }
             }
-        });
+            return null;
+        }));
         if (!orphaned.isEmpty()) {
             orphanSink.accept(new Orphans(from, orphaned));
         }
     }
 
-    /** Whether every op of {@code r} has its effect in {@code doc} (so nothing of it would be lost). */
-    static boolean presentIn(Revision r, ConfigDocument doc) {
+    /**
+     * Whether what {@code r} changed survives in {@code incoming}: for each entry it touched, the
+     * value this node ended up with equals the new master's. (A later local revision that
+     * overwrote it is judged by its own effect.)
+     */
+    static boolean netEffectPresent(Revision r, ConfigDocument local, ConfigDocument incoming) {
         for (ChangeOp op : r.ops()) {
             ConfigCollection c = ConfigCollection.of(op.collection());
-            JsonNode now = doc.get(c, op.id());
-            if (op.isPut() ? now == null || !now.equals(op.value()) : now != null) {
+            JsonNode mine = local.get(c, op.id());
+            JsonNode theirs = incoming.get(c, op.id());
+            if (mine == null ? theirs != null : !mine.equals(theirs)) {
                 return false;
             }
         }

@@ -83,6 +83,7 @@ public final class ShadowRole implements AutoCloseable {
     private final AtomicLong generation = new AtomicLong();
     private final AtomicReference<Channel> channel = new AtomicReference<>();
     private volatile PeerView peer = PeerView.NONE;
+    private volatile X509Certificate pinnedMaster;
     private volatile boolean closed;
 
     public ShadowRole(Settings settings, EventLoopGroup group, ShadowReplica replica, Clock clock, LongSupplier epoch,
@@ -95,6 +96,12 @@ public final class ShadowRole implements AutoCloseable {
         this.state = state;
         this.events = events;
         this.alerts = alerts;
+        this.pinnedMaster = settings.pinnedMaster();
+    }
+
+    /** Pins the master's certificate (after pairing): later connections accept only it. */
+    public void pin(X509Certificate masterCert) {
+        this.pinnedMaster = masterCert;
     }
 
     public PeerView peer() {
@@ -105,12 +112,19 @@ public final class ShadowRole implements AutoCloseable {
         return replica;
     }
 
-    /** One connection attempt with the pinned master certificate; the outcome arrives as an event. */
+    /**
+     * One connection attempt with the pinned master certificate; the outcome arrives as an event.
+     * Does nothing while a connection is open (e.g. the one that just paired).
+     */
     public void connect() {
         if (closed) {
             return;
         }
-        if (settings.pinnedMaster() == null) {
+        Channel c = channel.get();
+        if (c != null && c.isActive()) {
+            return;
+        }
+        if (pinnedMaster == null) {
             throw new IllegalStateException("not paired: attach this shadow to a master first");
         }
         open(null, null);
@@ -135,7 +149,7 @@ public final class ShadowRole implements AutoCloseable {
         }
         SslContext ctx;
         PinnedTrustManager trust = pairing == null
-                ? PinnedTrustManager.pinned(settings.pinnedMaster(), clock, this::tlsRejected)
+                ? PinnedTrustManager.pinned(pinnedMaster, clock, this::tlsRejected)
                 : PinnedTrustManager.pairing(clock, this::tlsRejected);
         try {
             ctx = HaTls.forClient(settings.key(), settings.cert(), trust);
