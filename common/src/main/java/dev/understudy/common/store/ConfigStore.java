@@ -128,6 +128,16 @@ public final class ConfigStore implements AutoCloseable {
                 int at = buf.position();
                 Revision r = JournalCodec.decode(buf);
                 if (r == null) {
+                    if (!last && segments.get(i + 1) - 1 <= snapshotRevision) {
+                        // every revision of this segment is in the snapshot: only the retained history is lost
+                        log.warn("config journal {}: damaged record at byte {} in a closed segment whose revisions are"
+                                + " all in snapshot {}; skipping the rest of it (peers behind it get a full sync)",
+                                p, at, snapshotRevision);
+                        retained.clear();
+                        retainedBytes = 0;
+                        buf.limit(at);
+                        break;
+                    }
                     if (!last) {
                         throw new StoreCorruptException(p + ": damaged record at byte " + at + " in a closed journal segment;"
                                 + " committed revisions after it cannot be read. On a shadow, run `understudy reset` and"
@@ -320,9 +330,15 @@ public final class ConfigStore implements AutoCloseable {
         try {
             checkUsable();
             ChangeSet normalized = doc.validate(changes);
-            doc.apply(normalized);
+            ConfigDocument.Undo undo = doc.applyWithUndo(normalized);
             r = new Revision(head.revision() + 1, doc.hash(), normalized.ops());
-            end = append(r);
+            try {
+                end = append(r);
+            } catch (IOException e) {
+                // not on disk: readers must not see it either
+                undo.revert();
+                throw e;
+            }
         } finally {
             lock.writeLock().unlock();
         }
@@ -351,7 +367,12 @@ public final class ConfigStore implements AutoCloseable {
                 throw new InvalidChangeException("hash: " + got + " after revision " + r.revision()
                         + " (expected: " + r.hash() + ")");
             }
-            end = append(new Revision(r.revision(), r.hash(), normalized.ops()));
+            try {
+                end = append(new Revision(r.revision(), r.hash(), normalized.ops()));
+            } catch (IOException e) {
+                undo.revert();
+                throw e;
+            }
         } finally {
             lock.writeLock().unlock();
         }
@@ -464,19 +485,23 @@ public final class ConfigStore implements AutoCloseable {
 
     /** Deletes segments no longer needed for recovery nor retained, and all but the two newest snapshots. */
     private void trimFiles() throws IOException {
-        long oldestRetained = retained.isEmpty() ? head.revision() + 1 : retained.peekFirst().revision().revision();
-        List<Long> segs = numbered(SEGMENT);
-        segs.sort(Comparator.naturalOrder());
-        for (int i = 0; i + 1 < segs.size(); i++) {
-            long lastInSeg = segs.get(i + 1) - 1;
-            if (lastInSeg <= snapshotRevision && lastInSeg < oldestRetained) {
-                Files.deleteIfExists(segmentPath(segs.get(i)));
-            }
-        }
         List<Long> snaps = numbered(SNAPSHOT);
         snaps.sort(Comparator.reverseOrder());
         for (int i = 2; i < snaps.size(); i++) {
             Files.deleteIfExists(dir.resolve("snapshot-" + snaps.get(i) + ".json"));
+        }
+        long keepFrom = retained.isEmpty() ? head.revision() + 1 : retained.peekFirst().revision().revision();
+        if (snaps.size() > 1) {
+            // the older snapshot is the fallback when the newest is damaged: keep the journal from there on
+            keepFrom = Math.min(keepFrom, snaps.get(1) + 1);
+        }
+        List<Long> segs = numbered(SEGMENT);
+        segs.sort(Comparator.naturalOrder());
+        for (int i = 0; i + 1 < segs.size(); i++) {
+            long lastInSeg = segs.get(i + 1) - 1;
+            if (lastInSeg <= snapshotRevision && lastInSeg < keepFrom) {
+                Files.deleteIfExists(segmentPath(segs.get(i)));
+            }
         }
     }
 
