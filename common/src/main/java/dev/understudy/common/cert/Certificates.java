@@ -144,7 +144,7 @@ public final class Certificates {
 
     /** Fingerprints compare equal ignoring case, colons and an optional "SHA256:" prefix. */
     public static boolean fingerprintMatches(String expected, X509Certificate cert) {
-        return normalizeFingerprint(expected).equals(normalizeFingerprint(fingerprint(cert)));
+        return expected != null && normalizeFingerprint(expected).equals(normalizeFingerprint(fingerprint(cert)));
     }
 
     public static String normalizeFingerprint(String fp) {

@@ -36,9 +36,22 @@ public final class EventLog {
         byte[] line = (Json.toString(e) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.APPEND)) {
-            ch.write(ByteBuffer.wrap(line));
+            if (ch.size() > 0 && !endsWithNewline(ch)) {
+                // a torn last line from a crash: end it, or this event would be glued to it and lost
+                ch.write(ByteBuffer.wrap(new byte[] {'\n'}));
+            }
+            ByteBuffer buf = ByteBuffer.wrap(line);
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
             ch.force(false);
         }
+    }
+
+    private static boolean endsWithNewline(FileChannel ch) throws IOException {
+        ByteBuffer last = ByteBuffer.allocate(1);
+        ch.read(last, ch.size() - 1);
+        return last.get(0) == '\n';
     }
 
     /** The newest {@code max} events, oldest first; unreadable lines (a torn last line) are skipped. */
