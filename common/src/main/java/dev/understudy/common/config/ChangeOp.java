@@ -1,5 +1,6 @@
 package dev.understudy.common.config;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -26,6 +27,7 @@ public record ChangeOp(
         return new ChangeOp(DELETE, collection.wireName(), id, null);
     }
 
+    @JsonIgnore // not a field: serialized, it made every journal record and DELTA unreadable
     public boolean isPut() {
         return PUT.equals(op);
     }

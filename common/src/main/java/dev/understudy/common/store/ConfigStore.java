@@ -126,7 +126,12 @@ public final class ConfigStore implements AutoCloseable {
             boolean stop = false;
             while (buf.hasRemaining()) {
                 int at = buf.position();
-                Revision r = JournalCodec.decode(buf);
+                Revision r;
+                try {
+                    r = JournalCodec.decode(buf);
+                } catch (StoreCorruptException e) {
+                    throw new StoreCorruptException(p + ": " + e.getMessage(), e);
+                }
                 if (r == null) {
                     if (!last && segments.get(i + 1) - 1 <= snapshotRevision) {
                         // every revision of this segment is in the snapshot: only the retained history is lost
@@ -332,13 +337,7 @@ public final class ConfigStore implements AutoCloseable {
             ChangeSet normalized = doc.validate(changes);
             ConfigDocument.Undo undo = doc.applyWithUndo(normalized);
             r = new Revision(head.revision() + 1, doc.hash(), normalized.ops());
-            try {
-                end = append(r);
-            } catch (IOException e) {
-                // not on disk: readers must not see it either
-                undo.revert();
-                throw e;
-            }
+            end = append(r, normalized, undo);
         } finally {
             lock.writeLock().unlock();
         }
@@ -367,12 +366,7 @@ public final class ConfigStore implements AutoCloseable {
                 throw new InvalidChangeException("hash: " + got + " after revision " + r.revision()
                         + " (expected: " + r.hash() + ")");
             }
-            try {
-                end = append(new Revision(r.revision(), r.hash(), normalized.ops()));
-            } catch (IOException e) {
-                undo.revert();
-                throw e;
-            }
+            end = append(new Revision(r.revision(), r.hash(), normalized.ops()), normalized, undo);
         } finally {
             lock.writeLock().unlock();
         }
@@ -428,12 +422,22 @@ public final class ConfigStore implements AutoCloseable {
         }
     }
 
-    /** Appends under the write lock; returns the logical end position of the record. */
-    private long append(Revision r) throws IOException {
+    /**
+     * Appends {@code r}, whose change ({@code undo} takes it back) is already applied to the document,
+     * under the write lock; returns the logical end position of the record. On failure the change is
+     * taken back: what is not on disk must not be readable either.
+     */
+    private long append(Revision r, ChangeSet normalized, ConfigDocument.Undo undo) throws IOException {
         byte[] bytes = JournalCodec.encode(r);
+        ConfigDocument.Undo applied = undo;
         try {
-            if (segmentRecords >= options.segmentRecords() || segmentBytes + bytes.length > options.segmentBytes()) {
+            if (segmentRecords > 0
+                    && (segmentRecords >= options.segmentRecords() || segmentBytes + bytes.length > options.segmentBytes())) {
+                // the roll snapshots the document at the head revision, so r must not be in it yet
+                undo.revert();
+                applied = null;
                 roll();
+                applied = doc.applyWithUndo(normalized);
             }
             ByteBuffer buf = ByteBuffer.wrap(bytes);
             while (buf.hasRemaining()) {
@@ -441,6 +445,9 @@ public final class ConfigStore implements AutoCloseable {
             }
         } catch (IOException e) {
             failed = true;
+            if (applied != null) {
+                applied.revert();
+            }
             throw e;
         }
         segmentRecords++;
