@@ -16,15 +16,15 @@ import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 
 /** Random JSON values for properties (test helper). */
-final class JsonArbitraries {
+public final class JsonArbitraries {
 
     private JsonArbitraries() {}
 
-    static Arbitrary<String> text() {
+    public static Arbitrary<String> text() {
         return Arbitraries.strings().withCharRange('a', 'z').withChars("AZ09 \"\\/é€\n").ofMaxLength(10);
     }
 
-    static Arbitrary<JsonNode> leaf() {
+    public static Arbitrary<JsonNode> leaf() {
         return Arbitraries.oneOf(
                 Arbitraries.integers().map(i -> (JsonNode) IntNode.valueOf(i)),
                 Arbitraries.longs().map(l -> (JsonNode) LongNode.valueOf(l)),
@@ -32,7 +32,7 @@ final class JsonArbitraries {
                 Arbitraries.of(BooleanNode.TRUE, BooleanNode.FALSE, NullNode.instance).map(n -> (JsonNode) n));
     }
 
-    static Arbitrary<JsonNode> value(int depth) {
+    public static Arbitrary<JsonNode> value(int depth) {
         if (depth == 0) {
             return leaf();
         }
@@ -48,7 +48,7 @@ final class JsonArbitraries {
     }
 
     /** A JSON object: the form settings values usually take. */
-    static Arbitrary<JsonNode> objectValue() {
+    public static Arbitrary<JsonNode> objectValue() {
         return Arbitraries.maps(Arbitraries.strings().alpha().ofMinLength(1).ofMaxLength(5), value(2))
                 .ofMinSize(1).ofMaxSize(5).map(JsonArbitraries::object);
     }
@@ -60,7 +60,7 @@ final class JsonArbitraries {
     }
 
     /** The same value with every object's fields inserted in the reverse order. */
-    static JsonNode reordered(JsonNode n) {
+    public static JsonNode reordered(JsonNode n) {
         if (n.isObject()) {
             List<Map.Entry<String, JsonNode>> fields = new ArrayList<>(n.properties());
             ObjectNode o = Json.object();
