@@ -39,10 +39,10 @@ public final class Durations {
             return d.toString(); // sub-millisecond: ISO-8601 keeps it exact, and parse() reads it back
         }
         long ms = d.toMillis();
-        if (ms % 60_000 == 0 && ms > 0) {
+        if (ms % 60_000 == 0 && ms != 0) {
             return (ms / 60_000) + "m";
         }
-        if (ms % 1000 == 0 && ms > 0) {
+        if (ms % 1000 == 0 && ms != 0) {
             return (ms / 1000) + "s";
         }
         return ms + "ms";
