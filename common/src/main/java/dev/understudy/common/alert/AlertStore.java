@@ -51,6 +51,9 @@ public final class AlertStore {
         if (Files.exists(file)) {
             try {
                 FileFormat f = Json.read(Files.readAllBytes(file), FileFormat.class);
+                if (f == null) {
+                    throw new IOException("no alert object in the file");
+                }
                 if (f.alerts() != null) {
                     s.alerts.addAll(f.alerts());
                 }
@@ -129,7 +132,9 @@ public final class AlertStore {
                 out.add(a);
             }
         }
-        out.sort(Comparator.comparing(Alert::lastSeen).reversed().thenComparing(a -> Long.parseLong(a.id())));
+        // compare instants, not strings: Instant.toString drops a zero fraction, so text order is wrong
+        out.sort(Comparator.comparing((Alert a) -> Instant.parse(a.lastSeen())).reversed()
+                .thenComparing(a -> Long.parseLong(a.id())));
         return out;
     }
 

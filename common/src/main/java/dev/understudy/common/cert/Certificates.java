@@ -43,6 +43,7 @@ import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.util.io.pem.PemObject;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 
@@ -144,7 +145,7 @@ public final class Certificates {
 
     /** Fingerprints compare equal ignoring case, colons and an optional "SHA256:" prefix. */
     public static boolean fingerprintMatches(String expected, X509Certificate cert) {
-        return normalizeFingerprint(expected).equals(normalizeFingerprint(fingerprint(cert)));
+        return expected != null && normalizeFingerprint(expected).equals(normalizeFingerprint(fingerprint(cert)));
     }
 
     public static String normalizeFingerprint(String fp) {
@@ -158,7 +159,13 @@ public final class Certificates {
     public static String toPem(Object certOrKey) {
         StringWriter w = new StringWriter();
         try (JcaPEMWriter pem = new JcaPEMWriter(w)) {
-            pem.writeObject(certOrKey instanceof PrivateKey k ? PrivateKeyInfo.getInstance(k.getEncoded()) : certOrKey);
+            if (certOrKey instanceof PrivateKey k) {
+                // PKCS#8 as is: handing Bouncy Castle a PrivateKeyInfo makes it write SEC1 "EC PRIVATE KEY"
+                // without the curve parameters, which neither openssl nor PEMParser can read back
+                pem.writeObject(new PemObject("PRIVATE KEY", k.getEncoded()));
+            } else {
+                pem.writeObject(certOrKey);
+            }
         } catch (IOException e) {
             throw new IllegalStateException("cannot write PEM", e);
         }

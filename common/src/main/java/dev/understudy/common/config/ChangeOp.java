@@ -27,8 +27,7 @@ public record ChangeOp(
         return new ChangeOp(DELETE, collection.wireName(), id, null);
     }
 
-    // not a JSON property: without @JsonIgnore Jackson writes "put": true and strict reading rejects it
-    @JsonIgnore
+    @JsonIgnore // not a field: serialized, it made every journal record and DELTA unreadable
     public boolean isPut() {
         return PUT.equals(op);
     }

@@ -23,6 +23,8 @@ final class ChangeValidator {
     private static final Pattern HOSTNAME = Pattern.compile(
             "(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.?");
     private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]{2,45}");
+    private static final Pattern PBKDF2_HASH =
+            Pattern.compile("pbkdf2-sha256\\$[1-9][0-9]{0,7}\\$[A-Za-z0-9+/]{8,}={0,2}\\$[A-Za-z0-9+/]{16,}={0,2}");
     private static final Set<String> MAPPING_FIELDS =
             Set.of("listenHost", "listenPort", "backendHost", "backendPort", "description");
     private static final String WILDCARD = Mapping.DEFAULT_LISTEN_HOST;
@@ -181,7 +183,7 @@ final class ChangeValidator {
         if (n == null || n.isNull()) {
             throw new InvalidChangeException(at + ": missing (expected: a port 1..65535)");
         }
-        if (!n.isIntegralNumber() || n.asLong() < 1 || n.asLong() > 65535) {
+        if (!n.isIntegralNumber() || !n.canConvertToInt() || n.asInt() < 1 || n.asInt() > 65535) {
             throw new InvalidChangeException(at + ": " + abbreviate(n) + " (expected: a port 1..65535)");
         }
         return n.asInt();
@@ -211,7 +213,7 @@ final class ChangeValidator {
             }
         }
         JsonNode h = v.get("passwordHash");
-        if (h == null || !h.isTextual() || !h.asText().startsWith("pbkdf2-sha256$") || h.asText().split("\\$").length != 4) {
+        if (h == null || !h.isTextual() || !PBKDF2_HASH.matcher(h.asText()).matches()) {
             throw new InvalidChangeException(at + ".value.passwordHash: " + (h == null ? "missing" : "not a hash")
                     + " (expected: pbkdf2-sha256$ITERATIONS$SALT$HASH; passwords are never stored)");
         }

@@ -35,11 +35,14 @@ public final class Durations {
 
     /** The shortest exact form: 200ms, 2s, 1500ms. */
     public static String format(Duration d) {
+        if (d.getNano() % 1_000_000 != 0) {
+            return d.toString(); // sub-millisecond: ISO-8601 keeps it exact, and parse() reads it back
+        }
         long ms = d.toMillis();
-        if (ms % 60_000 == 0 && ms > 0) {
+        if (ms % 60_000 == 0 && ms != 0) {
             return (ms / 60_000) + "m";
         }
-        if (ms % 1000 == 0 && ms > 0) {
+        if (ms % 1000 == 0 && ms != 0) {
             return (ms / 1000) + "s";
         }
         return ms + "ms";

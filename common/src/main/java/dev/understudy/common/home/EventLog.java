@@ -34,10 +34,33 @@ public final class EventLog {
 
     public synchronized void append(Event e) throws IOException {
         byte[] line = (Json.toString(e) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        boolean tornLastLine = !endsWithNewline(file);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.APPEND)) {
-            ch.write(ByteBuffer.wrap(line));
+            if (tornLastLine) {
+                // a torn last line from a crash: end it, or this event would be glued to it and lost
+                ch.write(ByteBuffer.wrap(new byte[] {'\n'}));
+            }
+            ByteBuffer buf = ByteBuffer.wrap(line);
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
             ch.force(false);
+        }
+    }
+
+    /** True for a missing or empty file too: nothing to repair. */
+    private static boolean endsWithNewline(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            return true;
+        }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            if (ch.size() == 0) {
+                return true;
+            }
+            ByteBuffer last = ByteBuffer.allocate(1);
+            ch.read(last, ch.size() - 1);
+            return last.get(0) == '\n';
         }
     }
 

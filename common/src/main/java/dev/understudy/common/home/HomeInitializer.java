@@ -4,6 +4,7 @@ import dev.understudy.common.cert.Certificates;
 import dev.understudy.common.config.ChangeOp;
 import dev.understudy.common.config.ChangeSet;
 import dev.understudy.common.config.ConfigCollection;
+import dev.understudy.common.config.ConfigDocument;
 import dev.understudy.common.config.InvalidChangeException;
 import dev.understudy.common.io.AtomicFiles;
 import dev.understudy.common.json.Json;
@@ -49,6 +50,8 @@ public final class HomeInitializer {
             settings = settings.withPeer(r.masterAddress(), null);
         }
         String hash = PasswordHasher.hash(r.password());
+        // check the admin user before anything is written, so a bad name leaves no half-made home behind
+        AdminUsers.check(r.adminUser(), hash);
         AtomicFiles.createPrivateDirectory(home.root());
         AtomicFiles.createPrivateDirectory(home.tlsDir());
         KeyPair keys = Certificates.newKeyPair();
@@ -82,11 +85,22 @@ public final class HomeInitializer {
 
         static void commit(ConfigStore store, String user, String hash) throws IOException {
             try {
-                store.commit(ChangeSet.of(ChangeOp.put(ConfigCollection.USERS, user,
-                        Json.object().put("passwordHash", hash))));
+                store.commit(change(user, hash));
             } catch (InvalidChangeException e) {
                 throw new IllegalArgumentException("admin user: " + e.getMessage(), e);
             }
+        }
+
+        static void check(String user, String hash) {
+            try {
+                new ConfigDocument().validate(change(user, hash));
+            } catch (InvalidChangeException e) {
+                throw new IllegalArgumentException("admin user: " + e.getMessage(), e);
+            }
+        }
+
+        private static ChangeSet change(String user, String hash) {
+            return ChangeSet.of(ChangeOp.put(ConfigCollection.USERS, user, Json.object().put("passwordHash", hash)));
         }
     }
 }

@@ -187,7 +187,7 @@ public record NodeSettings(
         if (v == null || v.isNull()) {
             return def;
         }
-        require(v.isIntegralNumber(), f + ": " + v + " (expected: an integer)");
+        require(v.isIntegralNumber() && v.canConvertToInt(), f + ": " + v + " (expected: an integer)");
         return v.asInt();
     }
 

@@ -126,8 +126,23 @@ public final class ConfigStore implements AutoCloseable {
             boolean stop = false;
             while (buf.hasRemaining()) {
                 int at = buf.position();
-                Revision r = JournalCodec.decode(buf);
+                Revision r;
+                try {
+                    r = JournalCodec.decode(buf);
+                } catch (StoreCorruptException e) {
+                    throw new StoreCorruptException(p + ": " + e.getMessage(), e);
+                }
                 if (r == null) {
+                    if (!last && segments.get(i + 1) - 1 <= snapshotRevision) {
+                        // every revision of this segment is in the snapshot: only the retained history is lost
+                        log.warn("config journal {}: damaged record at byte {} in a closed segment whose revisions are"
+                                + " all in snapshot {}; skipping the rest of it (peers behind it get a full sync)",
+                                p, at, snapshotRevision);
+                        retained.clear();
+                        retainedBytes = 0;
+                        buf.limit(at);
+                        break;
+                    }
                     if (!last) {
                         throw new StoreCorruptException(p + ": damaged record at byte " + at + " in a closed journal segment;"
                                 + " committed revisions after it cannot be read. On a shadow, run `understudy reset` and"
@@ -341,9 +356,9 @@ public final class ConfigStore implements AutoCloseable {
         try {
             checkUsable();
             ChangeSet normalized = doc.validate(changes);
-            doc.apply(normalized);
+            ConfigDocument.Undo undo = doc.applyWithUndo(normalized);
             r = new Revision(head.revision() + 1, doc.hash(), normalized.ops());
-            end = append(r);
+            end = append(r, normalized, undo);
         } finally {
             lock.writeLock().unlock();
         }
@@ -372,7 +387,7 @@ public final class ConfigStore implements AutoCloseable {
                 throw new InvalidChangeException("hash: " + got + " after revision " + r.revision()
                         + " (expected: " + r.hash() + ")");
             }
-            end = append(new Revision(r.revision(), r.hash(), normalized.ops()));
+            end = append(new Revision(r.revision(), r.hash(), normalized.ops()), normalized, undo);
         } finally {
             lock.writeLock().unlock();
         }
@@ -428,12 +443,22 @@ public final class ConfigStore implements AutoCloseable {
         }
     }
 
-    /** Appends under the write lock; returns the logical end position of the record. */
-    private long append(Revision r) throws IOException {
+    /**
+     * Appends {@code r}, whose change ({@code undo} takes it back) is already applied to the document,
+     * under the write lock; returns the logical end position of the record. On failure the change is
+     * taken back: what is not on disk must not be readable either.
+     */
+    private long append(Revision r, ChangeSet normalized, ConfigDocument.Undo undo) throws IOException {
         byte[] bytes = JournalCodec.encode(r);
+        ConfigDocument.Undo applied = undo;
         try {
-            if (segmentRecords >= options.segmentRecords() || segmentBytes + bytes.length > options.segmentBytes()) {
+            if (segmentRecords > 0
+                    && (segmentRecords >= options.segmentRecords() || segmentBytes + bytes.length > options.segmentBytes())) {
+                // the roll snapshots the document at the head revision, so r must not be in it yet
+                undo.revert();
+                applied = null;
                 roll();
+                applied = doc.applyWithUndo(normalized);
             }
             ByteBuffer buf = ByteBuffer.wrap(bytes);
             while (buf.hasRemaining()) {
@@ -441,6 +466,9 @@ public final class ConfigStore implements AutoCloseable {
             }
         } catch (IOException e) {
             failed = true;
+            if (applied != null) {
+                applied.revert();
+            }
             throw e;
         }
         segmentRecords++;
@@ -485,19 +513,23 @@ public final class ConfigStore implements AutoCloseable {
 
     /** Deletes segments no longer needed for recovery nor retained, and all but the two newest snapshots. */
     private void trimFiles() throws IOException {
-        long oldestRetained = retained.isEmpty() ? head.revision() + 1 : retained.peekFirst().revision().revision();
-        List<Long> segs = numbered(SEGMENT);
-        segs.sort(Comparator.naturalOrder());
-        for (int i = 0; i + 1 < segs.size(); i++) {
-            long lastInSeg = segs.get(i + 1) - 1;
-            if (lastInSeg <= snapshotRevision && lastInSeg < oldestRetained) {
-                Files.deleteIfExists(segmentPath(segs.get(i)));
-            }
-        }
         List<Long> snaps = numbered(SNAPSHOT);
         snaps.sort(Comparator.reverseOrder());
         for (int i = 2; i < snaps.size(); i++) {
             Files.deleteIfExists(dir.resolve("snapshot-" + snaps.get(i) + ".json"));
+        }
+        long keepFrom = retained.isEmpty() ? head.revision() + 1 : retained.peekFirst().revision().revision();
+        if (snaps.size() > 1) {
+            // the older snapshot is the fallback when the newest is damaged: keep the journal from there on
+            keepFrom = Math.min(keepFrom, snaps.get(1) + 1);
+        }
+        List<Long> segs = numbered(SEGMENT);
+        segs.sort(Comparator.naturalOrder());
+        for (int i = 0; i + 1 < segs.size(); i++) {
+            long lastInSeg = segs.get(i + 1) - 1;
+            if (lastInSeg <= snapshotRevision && lastInSeg < keepFrom) {
+                Files.deleteIfExists(segmentPath(segs.get(i)));
+            }
         }
     }
 

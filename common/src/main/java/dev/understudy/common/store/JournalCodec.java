@@ -34,8 +34,11 @@ final class JournalCodec {
     /**
      * Decodes the record at the buffer's position and advances past it; returns null (position
      * unchanged) when the bytes there are not a whole, intact record.
+     *
+     * @throws StoreCorruptException when the record is intact (its CRC matches) but cannot be read:
+     *     that is not a torn write, and truncating would throw committed revisions away
      */
-    static Revision decode(ByteBuffer buf) {
+    static Revision decode(ByteBuffer buf) throws StoreCorruptException {
         int start = buf.position();
         if (buf.remaining() < HEADER) {
             return null;
@@ -58,7 +61,9 @@ final class JournalCodec {
             return Json.read(payload, Revision.class);
         } catch (IOException | RuntimeException e) {
             buf.position(start);
-            return null;
+            throw new StoreCorruptException("record at byte " + start + " has a valid checksum but cannot be read ("
+                    + e.getMessage() + "); it was written by different software. Run the version that wrote it,"
+                    + " or move config/ away and restore from the peer.", e);
         }
     }
 }
