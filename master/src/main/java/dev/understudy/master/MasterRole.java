@@ -325,38 +325,57 @@ public final class MasterRole implements AutoCloseable {
                 return;
             }
             X509Certificate cert = HaTls.peerCertificate(ctx.channel()).orElseThrow();
-            boolean pairingAttempt = h.password() != null;
-            if (pairingAttempt) {
+            if (h.password() != null) {
+                if (settings.permittedShadowHost() != null && !settings.permittedShadowHost().equals(remoteHost)
+                        && !settings.permittedShadowHost().equals(((InetSocketAddress) ctx.channel().remoteAddress()).getHostString())) {
+                    pairingRefused(ctx, "HOST_NOT_PERMITTED", "shadow " + h.nodeId() + " connects from " + remoteHost
+                            + " but this master only permits " + settings.permittedShadowHost()
+                            + " (change permittedShadowHost in the master's node.json if the shadow moved)");
+                    return;
+                }
+                // the password hash is deliberately slow: verify off the event loop, then continue on it
                 char[] pw = h.password().toCharArray();
-                try {
-                    if (settings.permittedShadowHost() != null && !settings.permittedShadowHost().equals(remoteHost)
-                            && !settings.permittedShadowHost().equals(((InetSocketAddress) ctx.channel().remoteAddress()).getHostString())) {
-                        pairingRefused(ctx, "HOST_NOT_PERMITTED", "shadow " + h.nodeId() + " connects from " + remoteHost
-                                + " but this master only permits " + settings.permittedShadowHost()
-                                + " (change permittedShadowHost in the master's node.json if the shadow moved)");
-                        return;
+                CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return h.user() != null && pairing.verify(h.user(), pw);
+                    } finally {
+                        Arrays.fill(pw, '\0');
                     }
-                    if (h.user() == null || !pairing.verify(h.user(), pw)) {
+                }).whenComplete((ok, err) -> ctx.executor().execute(() -> {
+                    if (err != null || !ok) {
                         pairingRefused(ctx, "AUTH_FAILED", "shadow " + h.nodeId() + " from " + remoteHost
                                 + " gave a wrong admin user or password (use the master's admin credentials with"
                                 + " `understudy attach --user U --password-file F`)");
                         return;
                     }
-                } finally {
-                    Arrays.fill(pw, '\0');
-                }
-                String haAddress = advertised(remoteHost, h.haAddress());
-                pairing.pin(cert, h.nodeId(), haAddress);
-                alerts.resolve(AlertCategory.PAIRING_REJECTED, null);
-                log.info("paired with shadow {} at {}; its certificate is pinned", h.nodeId(), haAddress);
-            } else if (pairing.pinned() == null) {
+                    try {
+                        String haAddress = advertised(remoteHost, h.haAddress());
+                        pairing.pin(cert, h.nodeId(), haAddress);
+                        alerts.resolve(AlertCategory.PAIRING_REJECTED, null);
+                        log.info("paired with shadow {} at {}; its certificate is pinned", h.nodeId(), haAddress);
+                        admit(ctx, h, mine, remoteHost, true);
+                    } catch (Exception e) {
+                        log.error("cannot record the pairing with shadow {}: {}", h.nodeId(), e.getMessage());
+                        refuse(ctx, "PAIRING_FAILED", "the master could not record the pairing: " + e.getMessage());
+                    }
+                }));
+                return;
+            }
+            if (pairing.pinned() == null) {
                 refuse(ctx, "NOT_PAIRED", "this master is not paired with a shadow; run `understudy attach` on the shadow");
                 return;
             }
+            admit(ctx, h, mine, remoteHost, false);
+        }
+
+        private void admit(ChannelHandlerContext ctx, Hello h, Hello mine, String remoteHost, boolean pairingAttempt) {
             ShadowSession old = session;
             if (old != null && old.channel != ctx.channel()) {
                 old.channel.writeAndFlush(new Bye(epoch.getAsLong(), "REPLACED", "a newer connection from the shadow replaced this one"))
                         .addListener(x -> old.channel.close());
+            }
+            if (!ctx.channel().isActive()) {
+                return;
             }
             ctx.writeAndFlush(mine);
             shadow = new ShadowSession(ctx.channel(), h, advertised(remoteHost, h.haAddress()));
@@ -434,7 +453,6 @@ public final class MasterRole implements AutoCloseable {
         long backoffNanos;
         long retryAt = -1;
         long seq;
-        int behindBeats;
         Boolean lastInSync;
         ScheduledFuture<?> ticker;
 
@@ -585,12 +603,13 @@ public final class MasterRole implements AutoCloseable {
                 } else {
                     oldestUnackedAt = now;
                 }
-                if (acked >= head.revision()) {
-                    String expected = store.hashAt(a.revision()).orElse(null);
-                    if (expected != null && !expected.equals(a.hash())) {
-                        inconsistent(a.revision(), a.hash(), expected);
-                        return;
-                    }
+                String expected = store.hashAt(a.revision()).orElse(null);
+                if (expected != null && !expected.equals(a.hash())) {
+                    inconsistent(a.revision(), a.hash(), expected);
+                    return;
+                }
+                if (acked >= sent) {
+                    // everything pushed so far is acknowledged: in sync, even under a steady write load
                     pushAlerts.caughtUp(peerName(), acked);
                     inSync(true);
                 }
@@ -610,17 +629,17 @@ public final class MasterRole implements AutoCloseable {
                 events.accept(new FailoverEvent.PeerHeard(new PeerInfo(nodeId, Role.SHADOW, hb.epoch(),
                         PeerView.isActive(hb.state()), hb.revision())));
                 Head head = store.head();
+                if (fullSyncInFlight) {
+                    return; // the shadow still reports its old state until the transfer is installed
+                }
                 if (hb.revision() == head.revision()) {
-                    behindBeats = 0;
                     if (!hb.hash().equals(head.hash())) {
                         inconsistent(hb.revision(), hb.hash(), head.hash());
-                    } else if (!fullSyncInFlight) {
+                    } else {
                         alerts.resolve(AlertCategory.CONFIG_INCONSISTENT, "shadow");
                         pushAlerts.caughtUp(peerName(), hb.revision());
                         inSync(true);
                     }
-                } else if (hb.revision() < head.revision() && ++behindBeats >= 3) {
-                    inSync(false);
                 }
             } else if (msg instanceof Demote d) {
                 events.accept(new FailoverEvent.DemoteReceived(d.epoch(), nodeId));

@@ -79,6 +79,11 @@ public final class ShadowReplica {
         return store.head();
     }
 
+    /** Whether a full transfer is being received (its chunks are not all here yet). */
+    public boolean transferInProgress() {
+        return transfer != null;
+    }
+
     /** Applies a delta; returns the answer for the master. */
     public HaMessage onDelta(Delta d, long epoch) {
         Head h = store.head();
@@ -94,18 +99,16 @@ public final class ShadowReplica {
             return new Nack(epoch, "base (" + d.baseRevision() + ", " + shortHash(d.baseHash()) + ") is not this shadow's head ("
                     + h.revision() + ", " + shortHash(h.hash()) + ")", true, h.revision(), h.hash());
         }
-        for (Revision r : d.changes()) {
-            try {
-                store.applyReplicated(r);
-            } catch (InvalidChangeException e) {
-                Head now = store.head();
-                log.warn("cannot apply revision {} from the master: {}; asking for a full transfer", r.revision(), e.getMessage());
-                return new Nack(epoch, "revision " + r.revision() + ": " + e.getMessage(), true, now.revision(), now.hash());
-            } catch (IOException e) {
-                Head now = store.head();
-                log.error("cannot store revision {} from the master: {}", r.revision(), e.getMessage());
-                return new Nack(epoch, "local store failure: " + e.getMessage(), false, now.revision(), now.hash());
-            }
+        try {
+            store.applyReplicated(d.changes());
+        } catch (InvalidChangeException e) {
+            Head now = store.head();
+            log.warn("cannot apply a revision from the master: {}; asking for a full transfer", e.getMessage());
+            return new Nack(epoch, e.getMessage(), true, now.revision(), now.hash());
+        } catch (IOException e) {
+            Head now = store.head();
+            log.error("cannot store revisions from the master: {}", e.getMessage());
+            return new Nack(epoch, "local store failure: " + e.getMessage(), false, now.revision(), now.hash());
         }
         Head now = store.head();
         return new Ack(epoch, now.revision(), now.hash());

@@ -56,6 +56,7 @@ import org.slf4j.LoggerFactory;
 public final class ShadowRole implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ShadowRole.class);
+    static final long PAIRING_HELLO_TIMEOUT_MS = 15_000;
 
     /**
      * What the shadow needs to reach its master.
@@ -212,6 +213,8 @@ public final class ShadowRole implements AutoCloseable {
         private boolean reported;
         private long seq;
         private int behindBeats;
+        private long lastHeardPosted;
+        private long revisionAtLastBeat = -1;
         private Boolean lastInSync;
         private ScheduledFuture<?> heartbeats;
         private ScheduledFuture<?> helloTimeout;
@@ -240,11 +243,12 @@ public final class ShadowRole implements AutoCloseable {
                 ctx.writeAndFlush(new Hello(settings.nodeId(), Role.SHADOW.wireName(), state.get(), epoch.getAsLong(),
                         h.revision(), h.hash(), Versions.SOFTWARE, Versions.PROTOCOL, settings.advertisedHaAddress(),
                         pairing == null ? null : pairing.user(), pairing == null ? null : pairing.password()));
+                // pairing waits for the master's (deliberately slow) password check
+                long wait = pairing == null ? settings.connectTimeout().toMillis() : PAIRING_HELLO_TIMEOUT_MS;
                 helloTimeout = ctx.executor().schedule(() -> {
-                    report(Failure.TIMEOUT, "master " + settings.master() + " did not answer HELLO within "
-                            + settings.connectTimeout().toMillis() + " ms");
+                    report(Failure.TIMEOUT, "master " + settings.master() + " did not answer HELLO within " + wait + " ms");
                     ctx.close();
-                }, settings.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                }, wait, TimeUnit.MILLISECONDS);
             });
         }
 
@@ -276,13 +280,16 @@ public final class ShadowRole implements AutoCloseable {
                 ctx.close();
             } else if (msg instanceof Heartbeat hb) {
                 onHeartbeat(ctx, hb);
+                lastHeardPosted = clock.nanoTime();
             } else if (msg instanceof Delta d) {
                 heard(d.epoch(), peer.state(), peer.revision());
+                proveAlive();
                 HaMessage reply = replica.onDelta(d, epoch.getAsLong());
                 ctx.writeAndFlush(reply);
                 afterApply(reply);
             } else if (msg instanceof FullSync fs) {
                 heard(fs.epoch(), peer.state(), fs.revision());
+                proveAlive();
                 HaMessage reply = replica.onFullSync(fs, epoch.getAsLong());
                 if (reply != null) {
                     ctx.writeAndFlush(reply);
@@ -344,12 +351,25 @@ public final class ShadowRole implements AutoCloseable {
             }, 0, every, TimeUnit.NANOSECONDS);
         }
 
+        /** Any message from the master proves it alive, not only heartbeats (they queue behind pushes). */
+        private void proveAlive() {
+            long now = clock.nanoTime();
+            if (now - lastHeardPosted >= settings.heartbeat().toNanos() / 2) {
+                lastHeardPosted = now;
+                events.accept(new FailoverEvent.PeerHeard(new PeerInfo(peer.nodeId(), Role.MASTER, peer.epoch(),
+                        PeerView.isActive(peer.state()), peer.revision())));
+            }
+        }
+
         private void onHeartbeat(ChannelHandlerContext ctx, Heartbeat hb) {
             heard(hb.epoch(), hb.state(), hb.revision());
             peer = new PeerView(peer.nodeId(), peer.address(), hb.state(), hb.epoch(), hb.revision(), hb.hash(), clock.nanoTime());
             events.accept(new FailoverEvent.PeerHeard(new PeerInfo(peer.nodeId(), Role.MASTER, hb.epoch(),
                     PeerView.isActive(hb.state()), hb.revision())));
             Head h = replica.head();
+            if (replica.transferInProgress()) {
+                return;
+            }
             if (hb.revision() == h.revision()) {
                 behindBeats = 0;
                 if (hb.hash().equals(h.hash())) {
@@ -361,12 +381,14 @@ public final class ShadowRole implements AutoCloseable {
                                     + ShadowReplica.shortHash(h.hash()) + " here, " + ShadowReplica.shortHash(hb.hash())
                                     + " on the master); a full resync was requested and repairs it automatically.");
                     inSync(false);
+                    behindBeats = 0;
                     ctx.writeAndFlush(new Nack(epoch.getAsLong(), "config hash differs at revision " + h.revision(), true,
                             h.revision(), h.hash()));
                 }
             } else if (hb.revision() > h.revision()) {
-                // pushes are in flight; only a lag that persists across heartbeats counts as lagging
-                if (++behindBeats >= 3) {
+                // pushes are in flight; only a lag that makes no progress across heartbeats counts
+                behindBeats = h.revision() == revisionAtLastBeat ? behindBeats + 1 : 0;
+                if (behindBeats >= 3) {
                     inSync(false);
                 }
             } else {

@@ -372,7 +372,31 @@ public final class ConfigStore implements AutoCloseable {
      * says which check failed.
      */
     public Revision applyReplicated(Revision r) throws InvalidChangeException, IOException {
-        long end;
+        applyReplicated(List.of(r));
+        return r;
+    }
+
+    /**
+     * Applies consecutive revisions from the master with one fsync for all of them. Each is
+     * checked as {@link #applyReplicated(Revision)} checks one; on the first that fails, the ones
+     * before it are kept (and durable) and the exception names the failing one.
+     */
+    public void applyReplicated(List<Revision> revisions) throws InvalidChangeException, IOException {
+        long end = -1;
+        Revision last = null;
+        try {
+            for (Revision r : revisions) {
+                end = appendReplicated(r);
+                last = r;
+            }
+        } finally {
+            if (last != null) {
+                syncTo(end, last);
+            }
+        }
+    }
+
+    private long appendReplicated(Revision r) throws InvalidChangeException, IOException {
         lock.writeLock().lock();
         try {
             checkUsable();
@@ -387,12 +411,10 @@ public final class ConfigStore implements AutoCloseable {
                 throw new InvalidChangeException("hash: " + got + " after revision " + r.revision()
                         + " (expected: " + r.hash() + ")");
             }
-            end = append(new Revision(r.revision(), r.hash(), normalized.ops()), normalized, undo);
+            return append(new Revision(r.revision(), r.hash(), normalized.ops()), normalized, undo);
         } finally {
             lock.writeLock().unlock();
         }
-        syncTo(end, r);
-        return r;
     }
 
     /**

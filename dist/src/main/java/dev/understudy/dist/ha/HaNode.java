@@ -125,6 +125,15 @@ public final class HaNode implements AutoCloseable {
         this.checker = new PeerChecker(workers, key, cert, clock, settings.connectTimeout(), r ->
                 log.warn("peer check: {}", r));
         this.pinnedPeer = Files.exists(home.peerCrt()) ? Certificates.readCertificate(home.peerCrt()) : null;
+        if (settings.haPort() == 0) {
+            // port 0 = let the OS choose, once: the peer must find this node at the same port after a role change
+            try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1,
+                    java.net.InetAddress.getByName(settings.haHost()))) {
+                NodeSettings chosen = settings.withPorts(settings.adminPort(), probe.getLocalPort());
+                home.saveSettings(chosen);
+                this.settings = chosen;
+            }
+        }
         this.persistedAcked = state.lastAckedRevision();
     }
 

@@ -25,8 +25,9 @@ public final class HaConnections {
 
     /**
      * Connects to {@code to} with the pipeline ssl, framing, codec, handler. The TLS handshake
-     * must complete within {@code connectTimeout}: a paused process's kernel still accepts TCP
-     * connections, only a live process completes a handshake.
+     * must complete within {@link #handshakeTimeoutMillis}: a paused process's kernel still accepts
+     * TCP connections, only a live process completes a handshake. (Failover timing does not depend
+     * on this limit: the state machine's own deadlines decide when silence means promotion.)
      */
     public static ChannelFuture connect(EventLoopGroup group, HostPort to, SslContext tls, Duration connectTimeout,
                                         ChannelHandler handler) {
@@ -37,13 +38,18 @@ public final class HaConnections {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         SslHandler ssl = tls.newHandler(ch.alloc(), to.host(), to.port());
-                        ssl.setHandshakeTimeoutMillis(connectTimeout.toMillis());
+                        ssl.setHandshakeTimeoutMillis(handshakeTimeoutMillis(connectTimeout));
                         ch.pipeline().addLast(HaPipeline.SSL, ssl);
                         HaPipeline.addCodec(ch.pipeline());
                         ch.pipeline().addLast(HaPipeline.HANDLER, handler);
                     }
                 })
                 .connect(to.host(), to.port());
+    }
+
+    /** Twice the connect timeout, at least 2 s: a busy machine must not look like a dead peer. */
+    public static long handshakeTimeoutMillis(Duration connectTimeout) {
+        return Math.max(2 * connectTimeout.toMillis(), 2000);
     }
 
     /** REFUSED when nothing listens at the peer's address, TIMEOUT when nothing answers, else ERROR. */
