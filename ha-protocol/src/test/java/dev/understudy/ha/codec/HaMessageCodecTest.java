@@ -181,6 +181,15 @@ class HaMessageCodecTest {
     }
 
     @Test
+    void payloadInAnotherCharacterEncodingCloses() {
+        // four bytes that make Jackson guess UTF-32 and then fail on an invalid code point
+        channel.writeInbound(Unpooled.wrappedBuffer(frame(MessageType.ACK, new byte[] {0, 0, 0, (byte) 0x7b, 0x7f, 0x7f, 0x7f, 0x7f})));
+        assertThat(channel.isOpen()).isFalse();
+        assertThat((Object) channel.readInbound()).isNull();
+        assertThat(channel.attr(HaPipeline.PROTOCOL_ERROR).get()).startsWith("ACK payload: not valid JSON");
+    }
+
+    @Test
     void emptyPayloadCloses() {
         channel.writeInbound(Unpooled.wrappedBuffer(frame(MessageType.HEARTBEAT, new byte[0])));
         assertRefused("HEARTBEAT payload: empty (expected: a JSON object)");
