@@ -278,6 +278,11 @@ class HaMessageCodecTest {
                 HaPipeline.ENCODER, HaPipeline.PROTOCOL_ERRORS);
         assertThat(((HaFrameDecoder) ch.pipeline().get(HaPipeline.FRAMING)).maxFrame())
                 .isEqualTo(HaFrameDecoder.DEFAULT_MAX_FRAME);
+        // stateless stages are shared, stateful ones are per channel
+        assertThat(ch.pipeline().get(HaPipeline.ENCODER)).isSameAs(channel.pipeline().get(HaPipeline.ENCODER));
+        assertThat(ch.pipeline().get(HaPipeline.PROTOCOL_ERRORS)).isSameAs(channel.pipeline().get(HaPipeline.PROTOCOL_ERRORS));
+        assertThat(ch.pipeline().get(HaPipeline.FRAMING)).isNotSameAs(channel.pipeline().get(HaPipeline.FRAMING));
+        assertThat(ch.pipeline().get(HaPipeline.CODEC)).isNotSameAs(channel.pipeline().get(HaPipeline.CODEC));
         ch.finishAndReleaseAll();
     }
 
