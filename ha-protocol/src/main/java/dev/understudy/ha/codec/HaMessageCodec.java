@@ -22,14 +22,17 @@ import dev.understudy.ha.message.Nack;
 import dev.understudy.ha.message.Promote;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufOutputStream;
+import io.netty.buffer.Unpooled;
+import java.io.CharConversionException;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
-import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -97,7 +100,7 @@ public final class HaMessageCodec {
         }
         if (tree == null || !tree.isObject()) {
             throw new HaProtocolException(type + " payload: " + (tree == null || tree.isMissingNode() ? "empty"
-                    : tree.getNodeType().toString().toLowerCase(java.util.Locale.ROOT)) + " (expected: a JSON object)");
+                    : tree.getNodeType().toString().toLowerCase(Locale.ROOT)) + " (expected: a JSON object)");
         }
         for (String field : REQUIRED.get(type)) {
             if (!tree.has(field)) {
@@ -120,7 +123,8 @@ public final class HaMessageCodec {
         out.writeByte(message.type().value());
         out.writeInt(0); // length, filled in below
         try (ByteBufOutputStream stream = new ByteBufOutputStream(out)) {
-            Json.mapper().writeValue((java.io.OutputStream) stream, message);
+            // the cast picks writeValue(OutputStream, ..): ByteBufOutputStream is also a DataOutput
+            Json.mapper().writeValue((OutputStream) stream, message);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot serialize " + message.type(), e);
         }
@@ -135,7 +139,7 @@ public final class HaMessageCodec {
 
     /** The complete frame for {@code message} as bytes (tests, benchmarks). */
     public static byte[] encode(HaMessage message) {
-        ByteBuf buf = io.netty.buffer.Unpooled.buffer();
+        ByteBuf buf = Unpooled.buffer();
         try {
             encode(message, buf);
             byte[] bytes = new byte[buf.readableBytes()];
@@ -154,6 +158,9 @@ public final class HaMessageCodec {
         if (e instanceof StreamConstraintsException) {
             return "nested or sized beyond limits";
         }
+        if (e instanceof CharConversionException) {
+            return "not valid JSON text (bad character encoding; expected: UTF-8)";
+        }
         if (e instanceof StreamReadException r) {
             return "not valid JSON" + location(r.getLocation());
         }
@@ -169,14 +176,12 @@ public final class HaMessageCodec {
         if (refs.size() <= 1) {
             return "";
         }
-        String path = path(m);
-        return " at \"" + path + "\"";
+        return " at \"" + path(m) + "\"";
     }
 
     private static String path(JsonMappingException m) {
         List<String> parts = new ArrayList<>();
-        for (Iterator<JsonMappingException.Reference> it = m.getPath().iterator(); it.hasNext(); ) {
-            JsonMappingException.Reference r = it.next();
+        for (JsonMappingException.Reference r : m.getPath()) {
             if (r.getFieldName() != null) {
                 parts.add((parts.isEmpty() ? "" : ".") + safe(r.getFieldName()));
             } else if (r.getIndex() >= 0) {

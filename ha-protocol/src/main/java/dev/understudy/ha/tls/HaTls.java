@@ -19,6 +19,12 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  * node certificate (EC P-256), and trust comes from a {@link PinnedTrustManager}, never from CAs.
  * The master is the TLS server and requires a client certificate; the shadow is the client. No host
  * name check: the pinned certificate identifies the peer, whatever address it is reached at.
+ *
+ * <p>In TLS 1.3 the client's handshake completes before the server has checked the client's
+ * certificate. A shadow whose certificate the master refuses therefore sees a successful handshake
+ * followed by the connection closing before any reply to its HELLO; the reason is only on the
+ * master's side (its trust manager's rejection listener). Handshake failures reach the
+ * application handler's {@code exceptionCaught} and the {@link SslHandler#handshakeFuture()}.
  */
 public final class HaTls {
 

@@ -181,6 +181,15 @@ class HaMessageCodecTest {
     }
 
     @Test
+    void payloadInAnotherCharacterEncodingCloses() {
+        // four bytes that make Jackson guess UTF-32 and then fail on an invalid code point
+        channel.writeInbound(Unpooled.wrappedBuffer(frame(MessageType.ACK, new byte[] {0, 0, 0, (byte) 0x7b, 0x7f, 0x7f, 0x7f, 0x7f})));
+        assertThat(channel.isOpen()).isFalse();
+        assertThat((Object) channel.readInbound()).isNull();
+        assertThat(channel.attr(HaPipeline.PROTOCOL_ERROR).get()).startsWith("ACK payload: not valid JSON");
+    }
+
+    @Test
     void emptyPayloadCloses() {
         channel.writeInbound(Unpooled.wrappedBuffer(frame(MessageType.HEARTBEAT, new byte[0])));
         assertRefused("HEARTBEAT payload: empty (expected: a JSON object)");
@@ -269,6 +278,11 @@ class HaMessageCodecTest {
                 HaPipeline.ENCODER, HaPipeline.PROTOCOL_ERRORS);
         assertThat(((HaFrameDecoder) ch.pipeline().get(HaPipeline.FRAMING)).maxFrame())
                 .isEqualTo(HaFrameDecoder.DEFAULT_MAX_FRAME);
+        // stateless stages are shared, stateful ones are per channel
+        assertThat(ch.pipeline().get(HaPipeline.ENCODER)).isSameAs(channel.pipeline().get(HaPipeline.ENCODER));
+        assertThat(ch.pipeline().get(HaPipeline.PROTOCOL_ERRORS)).isSameAs(channel.pipeline().get(HaPipeline.PROTOCOL_ERRORS));
+        assertThat(ch.pipeline().get(HaPipeline.FRAMING)).isNotSameAs(channel.pipeline().get(HaPipeline.FRAMING));
+        assertThat(ch.pipeline().get(HaPipeline.CODEC)).isNotSameAs(channel.pipeline().get(HaPipeline.CODEC));
         ch.finishAndReleaseAll();
     }
 
