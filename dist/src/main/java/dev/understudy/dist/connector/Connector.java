@@ -181,6 +181,11 @@ public final class Connector {
         return errors;
     }
 
+    /** The listener of a mapping, for tests in this package that look at its connections. */
+    synchronized Listener listener(String id) {
+        return listeners.get(id);
+    }
+
     private static boolean sameListenAddress(Mapping a, Mapping b) {
         return Listener.listenHost(a).equals(Listener.listenHost(b)) && a.listenPort() == b.listenPort();
     }
