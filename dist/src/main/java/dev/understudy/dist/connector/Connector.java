@@ -44,6 +44,8 @@ public final class Connector {
     private final int connectTimeoutMillis;
     private final ConnectorMetrics metrics;
     private final Map<String, Listener> listeners = new HashMap<>(); // guarded by this
+    /** Completes when the sockets closed by the last {@link #stopAll()} are closed; guarded by this. */
+    private CompletableFuture<Void> stopping = CompletableFuture.completedFuture(null);
 
     /**
      * A connector with its own metrics.
@@ -102,6 +104,7 @@ public final class Connector {
             }
         }
         List<CompletableFuture<Void>> closing = new ArrayList<>();
+        closing.add(stopping); // a node promoted right after a stop binds only once the old sockets are gone
         for (var it = listeners.entrySet().iterator(); it.hasNext(); ) {
             var e = it.next();
             if (!wanted.containsKey(e.getKey())) {
@@ -111,6 +114,7 @@ public final class Connector {
                 log.info("mapping {}: removed", e.getKey());
             }
         }
+        int removed = closing.size() - 1;
         List<Listener> toStart = new ArrayList<>();
         for (Mapping m : wanted.values()) {
             Listener current = listeners.get(m.id());
@@ -119,12 +123,16 @@ public final class Connector {
                 continue;
             }
             if (current != null) {
+                log.info("mapping {}: listen address {}:{} -> {}:{}; closing the old socket and its connections",
+                        m.id(), Listener.listenHost(current.mapping()), current.mapping().listenPort(),
+                        Listener.listenHost(m), m.listenPort());
                 closing.add(current.close());
             }
             Listener fresh = new Listener(m, template, connectTimeoutMillis, metrics.register(m.id()));
             listeners.put(m.id(), fresh);
             toStart.add(fresh);
         }
+        log.info("connector: applying {} mapping(s): {} to bind, {} removed", wanted.size(), toStart.size(), removed);
         // Bind only after the sockets being replaced are closed: a mapping may take over a freed port.
         CompletableFuture<Void> closed = CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new));
         List<CompletableFuture<Void>> all = new ArrayList<>();
@@ -144,10 +152,16 @@ public final class Connector {
         for (Listener l : listeners.values()) {
             closing.add(l.close());
         }
+        closing.add(stopping);
         int n = listeners.size();
         listeners.clear();
-        return CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new))
-                .whenComplete((v, e) -> log.info("connector: stopped; {} listener(s) closed", n));
+        CompletableFuture<Void> all = CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new))
+                .handle((v, e) -> {
+                    log.info("connector: stopped; {} listener(s) closed", n);
+                    return null;
+                });
+        stopping = all;
+        return all;
     }
 
     /** Whether at least one listen socket is open. */

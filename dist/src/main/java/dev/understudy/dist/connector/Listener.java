@@ -5,6 +5,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
@@ -12,6 +13,7 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -143,7 +145,9 @@ final class Listener {
         closing = true;
         return started.thenCompose(v -> {
             Channel s = server;
-            CompletableFuture<Void> serverClosed = s == null ? CompletableFuture.completedFuture(null) : toCompletable(s.close());
+            CompletableFuture<Void> serverClosed = s == null
+                    ? CompletableFuture.completedFuture(null)
+                    : toCompletable(s.close()).thenCompose(x -> afterNextSelect(s.eventLoop()));
             return serverClosed.handle((x, e) -> null)
                     .thenCompose(x -> toCompletable(connections.close()))
                     .handle((x, e) -> {
@@ -166,6 +170,18 @@ final class Listener {
 
     static String listenHost(Mapping m) {
         return m.listenHost() == null || m.listenHost().isEmpty() ? Mapping.DEFAULT_LISTEN_HOST : m.listenHost();
+    }
+
+    /**
+     * Completes after {@code loop} has run its selector once more. Java NIO releases the socket of a
+     * registered channel only when its selector next processes the cancelled key, after Netty reports the
+     * close: without this wait a caller told "closed" could still find the port in use. A scheduled task is
+     * taken up only at the start of the loop's next round of tasks, which follows a select.
+     */
+    static CompletableFuture<Void> afterNextSelect(EventLoop loop) {
+        CompletableFuture<Void> c = new CompletableFuture<>();
+        loop.schedule(() -> c.complete(null), 0, TimeUnit.NANOSECONDS);
+        return c;
     }
 
     static CompletableFuture<Void> toCompletable(Future<?> f) {

@@ -302,6 +302,23 @@ class ConnectorTest {
     }
 
     @Test
+    void applyingRightAfterStopAllServesTheSamePortsAgain() throws Exception {
+        TestBackend echo = backend(TestBackend.echo("again\n"));
+        int port = freePort();
+        apply(mapping("a", port, echo.port()));
+
+        CompletableFuture<Void> stopped = connector.stopAll();
+        CompletableFuture<Void> applied = connector.apply(List.of(mapping("a", port, echo.port())));
+        applied.get(10, TimeUnit.SECONDS);
+
+        assertThat(stopped).isDone();
+        assertThat(connector.bindErrors()).isEmpty();
+        try (Socket s = connect(port)) {
+            assertThat(line(s)).isEqualTo("again");
+        }
+    }
+
+    @Test
     void aPortInUseIsReportedWithoutStoppingOtherMappingsAndRetriedOnNextApply() throws Exception {
         TestBackend echo = backend(TestBackend.echo("ok\n"));
         ServerSocket squatter = new ServerSocket(0, 50, InetAddress.getByName(LOOPBACK));
