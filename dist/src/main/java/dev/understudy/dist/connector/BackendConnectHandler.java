@@ -66,6 +66,7 @@ final class BackendConnectHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             if (!in.isActive()) {
+                // the client left while the backend was being connected
                 out.close();
                 return;
             }
@@ -73,12 +74,6 @@ final class BackendConnectHandler extends ChannelInboundHandlerAdapter {
             in.config().setAutoRead(true);
             out.config().setAutoRead(true);
         });
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-        // The client left before the backend answered; the connect listener closes the backend side.
-        ctx.fireChannelInactive();
     }
 
     @Override

@@ -95,7 +95,14 @@ final class Listener {
         }
         Mapping m = mapping;
         String host = listenHost(m);
-        InetSocketAddress address = new InetSocketAddress(host, m.listenPort());
+        InetSocketAddress address;
+        try {
+            address = new InetSocketAddress(host, m.listenPort());
+        } catch (IllegalArgumentException e) {
+            fail(m, host, "listenPort: " + m.listenPort() + " (expected: 1..65535)");
+            done.complete(null);
+            return done;
+        }
         if (address.isUnresolved()) {
             fail(m, host, "unknown host (expected: an address of this machine, or 0.0.0.0 for every interface)");
             done.complete(null);
@@ -143,7 +150,7 @@ final class Listener {
      */
     CompletableFuture<Void> close() {
         closing = true;
-        return started.thenCompose(v -> {
+        return started.handle((v, e) -> null).thenCompose(v -> {
             Channel s = server;
             CompletableFuture<Void> serverClosed = s == null
                     ? CompletableFuture.completedFuture(null)

@@ -345,6 +345,20 @@ class ConnectorTest {
     }
 
     @Test
+    void aListenPortOutOfRangeIsAnErrorOfThatMappingOnly() throws Exception {
+        TestBackend echo = backend(TestBackend.echo("fine\n"));
+        int free = freePort();
+
+        apply(mapping("bad", 70000, echo.port()), mapping("good", free, echo.port()));
+
+        assertThat(connector.bindErrors()).containsOnlyKeys("bad");
+        assertThat(connector.bindErrors().get("bad")).contains("listenPort: 70000 (expected: 1..65535)");
+        try (Socket s = connect(free)) {
+            assertThat(line(s)).isEqualTo("fine");
+        }
+    }
+
+    @Test
     void duplicateIdsAreRejected() {
         assertThatThrownBy(() -> connector.apply(List.of(mapping("x", 1, 2), mapping("x", 3, 4))))
                 .isInstanceOf(IllegalArgumentException.class)
