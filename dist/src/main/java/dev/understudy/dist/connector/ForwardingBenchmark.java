@@ -19,6 +19,8 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.io.DataInputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -96,7 +98,9 @@ public final class ForwardingBenchmark {
             @JsonProperty("directConnectionP50Micros") double directConnectionP50Micros,
             @JsonProperty("mappedConnectionP50Micros") double mappedConnectionP50Micros,
             @JsonProperty("directConnectionP99Micros") double directConnectionP99Micros,
-            @JsonProperty("mappedConnectionP99Micros") double mappedConnectionP99Micros) {
+            @JsonProperty("mappedConnectionP99Micros") double mappedConnectionP99Micros,
+            @JsonProperty("connectorCpuMBps") double connectorCpuMBps,
+            @JsonProperty("connectorCpuMicrosPerConnection") double connectorCpuMicrosPerConnection) {
 
         /** Whether the mapped throughput reaches the target of 80% of direct. */
         public boolean meetsThroughputTarget() {
@@ -115,6 +119,8 @@ public final class ForwardingBenchmark {
                     connections/s ratio, median of the per-repetition ratios:  %6.1f%%
                     connection p50 us       %10.0f  %10.0f
                     connection p99 us       %10.0f  %10.0f
+                    connector CPU cost: %.0f MB relayed per CPU-second (its capacity on one free core), %.0f us CPU per connection
+                    (the figures above are wall time and shift with other load on the machine; the CPU cost does not)
                     """,
                     repetitions, transferMiB, connectionsPerRepetition,
                     directThroughputMBps, mappedThroughputMBps, 100 * throughputRatio,
@@ -123,7 +129,8 @@ public final class ForwardingBenchmark {
                     directConnectionsPerSecond, mappedConnectionsPerSecond, 100 * connectionRateRatio,
                     100 * connectionRateRatioPairedMedian,
                     directConnectionP50Micros, mappedConnectionP50Micros,
-                    directConnectionP99Micros, mappedConnectionP99Micros);
+                    directConnectionP99Micros, mappedConnectionP99Micros,
+                    connectorCpuMBps, connectorCpuMicrosPerConnection);
         }
 
         /** The figures as one JSON object. */
@@ -167,6 +174,13 @@ public final class ForwardingBenchmark {
             connections(port(directEcho), Math.max(1, o.connectionsPerRepetition() / 2), new ArrayList<>());
             connections(smallPort, Math.max(1, o.connectionsPerRepetition() / 2), new ArrayList<>());
 
+            ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
+            long[] connectorThreads = {
+                boss.next().submit(() -> Thread.currentThread().getId()).get(),
+                worker.next().submit(() -> Thread.currentThread().getId()).get()
+            };
+            long bulkCpu = 0;
+            long smallCpu = 0;
             double[] directMBps = new double[o.repetitions()];
             double[] mappedMBps = new double[o.repetitions()];
             double[] directRate = new double[o.repetitions()];
@@ -175,10 +189,14 @@ public final class ForwardingBenchmark {
             List<Long> mappedLatency = new ArrayList<>();
             for (int r = 0; r < o.repetitions(); r++) {
                 directMBps[r] = bytes / 1e6 / seconds(transfer(sinkPort, bytes));
+                long c0 = cpuNanos(cpu, connectorThreads);
                 mappedMBps[r] = bytes / 1e6 / seconds(transfer(bulkPort, bytes));
+                bulkCpu += cpuNanos(cpu, connectorThreads) - c0;
                 int n = o.connectionsPerRepetition();
                 directRate[r] = n / seconds(connections(port(directEcho), n, directLatency));
+                long c1 = cpuNanos(cpu, connectorThreads);
                 mappedRate[r] = n / seconds(connections(smallPort, n, mappedLatency));
+                smallCpu += cpuNanos(cpu, connectorThreads) - c1;
             }
             double dT = median(directMBps);
             double mT = median(mappedMBps);
@@ -188,7 +206,9 @@ public final class ForwardingBenchmark {
                     dT, mT, min(directMBps), min(mappedMBps), mT / dT, pairedRatio(mappedMBps, directMBps),
                     dR, mR, mR / dR, pairedRatio(mappedRate, directRate),
                     percentile(directLatency, 0.50) / 1e3, percentile(mappedLatency, 0.50) / 1e3,
-                    percentile(directLatency, 0.99) / 1e3, percentile(mappedLatency, 0.99) / 1e3);
+                    percentile(directLatency, 0.99) / 1e3, percentile(mappedLatency, 0.99) / 1e3,
+                    bytes * o.repetitions() / 1e6 / seconds(Math.max(1, bulkCpu)),
+                    smallCpu / 1e3 / ((double) o.connectionsPerRepetition() * o.repetitions()));
         } finally {
             connector.stopAll().get(10, TimeUnit.SECONDS);
             boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
@@ -319,6 +339,15 @@ public final class ForwardingBenchmark {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
+    }
+
+    /** CPU time used so far by the connector's event loop threads (what relaying costs, whatever else runs). */
+    private static long cpuNanos(ThreadMXBean cpu, long[] threads) {
+        long sum = 0;
+        for (long t : threads) {
+            sum += Math.max(0, cpu.getThreadCpuTime(t));
+        }
+        return sum;
     }
 
     private static double seconds(long nanos) {
