@@ -51,6 +51,7 @@ final class BackendConnectHandler extends ChannelInboundHandlerAdapter {
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, Connector.WATER_MARK)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, Connector.READS)
                 .handler(new RelayHandler(in, counters::addBackendToClient, id));
         ChannelFuture connect = b.connect(target.backendHost(), target.backendPort());
         Channel out = connect.channel();

@@ -2,8 +2,10 @@ package dev.understudy.dist.connector;
 
 import dev.understudy.common.config.Mapping;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.time.Duration;
@@ -39,6 +41,13 @@ public final class Connector {
 
     /** Per-direction buffering bound: reads on the other side stop above 256 KiB pending, resume below 64 KiB. */
     static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(64 * 1024, 256 * 1024);
+
+    /**
+     * Reads grow up to 256 KiB (Netty's default stops at 64 KiB): bulk relaying then costs about a third
+     * less CPU per byte (measured with {@link ForwardingBenchmark}), and one read on top of the high water
+     * mark still bounds what a direction holds.
+     */
+    static final RecvByteBufAllocator READS = new AdaptiveRecvByteBufAllocator(64, 16 * 1024, 256 * 1024);
 
     private final ServerBootstrap template;
     private final int connectTimeoutMillis;
@@ -76,9 +85,10 @@ public final class Connector {
                 .childOption(ChannelOption.AUTO_READ, false) // nothing is read before the backend is connected
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK);
-        log.info("connector: backend connectTimeout = {} ms, write buffer water marks = {} / {} bytes",
-                connectTimeoutMillis, WATER_MARK.low(), WATER_MARK.high());
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, READS);
+        log.info("connector: backend connectTimeout = {} ms, write buffer water marks = {} / {} bytes,"
+                + " reads up to 256 KiB", connectTimeoutMillis, WATER_MARK.low(), WATER_MARK.high());
     }
 
     /** The counters of this connector. */
