@@ -14,6 +14,7 @@ import dev.understudy.ha.failover.FailoverEvent;
 import dev.understudy.ha.failover.FailoverEvent.Failure;
 import dev.understudy.ha.failover.PeerInfo;
 import dev.understudy.ha.handshake.PeerView;
+import dev.understudy.ha.handshake.VersionPolicy;
 import dev.understudy.ha.handshake.Versions;
 import dev.understudy.ha.message.Ack;
 import dev.understudy.ha.message.Bye;
@@ -304,10 +305,9 @@ public final class MasterRole implements AutoCloseable {
 
         private void onHello(ChannelHandlerContext ctx, Hello h) throws Exception {
             String remoteHost = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress().getHostAddress();
-            if (h.protocolVersion() != Versions.PROTOCOL || !Versions.compatible(h.softwareVersion())) {
-                String why = "node " + h.nodeId() + " runs software " + h.softwareVersion() + " (protocol "
-                        + h.protocolVersion() + "), this master " + Versions.SOFTWARE + " (protocol " + Versions.PROTOCOL
-                        + "); upgrade the older node so both run the same major version and at most one minor apart";
+            VersionPolicy.Decision versions = VersionPolicy.check(h.softwareVersion(), h.protocolVersion());
+            if (!versions.accepted()) {
+                String why = versions.reason();
                 alerts.raise(Severity.ERROR, AlertCategory.VERSION_MISMATCH, "shadow", why);
                 refuse(ctx, "VERSION_MISMATCH", why);
                 return;

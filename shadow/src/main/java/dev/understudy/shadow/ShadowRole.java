@@ -13,6 +13,7 @@ import dev.understudy.ha.failover.FailoverEvent.Failure;
 import dev.understudy.ha.failover.PeerInfo;
 import dev.understudy.ha.handshake.HaConnections;
 import dev.understudy.ha.handshake.PeerView;
+import dev.understudy.ha.handshake.VersionPolicy;
 import dev.understudy.ha.handshake.Versions;
 import dev.understudy.ha.message.Ack;
 import dev.understudy.ha.message.Bye;
@@ -320,10 +321,9 @@ public final class ShadowRole implements AutoCloseable {
                 ctx.close();
                 return;
             }
-            if (h.protocolVersion() != Versions.PROTOCOL || !Versions.compatible(h.softwareVersion())) {
-                String why = "master " + h.nodeId() + " runs software " + h.softwareVersion() + " (protocol "
-                        + h.protocolVersion() + "), this shadow " + Versions.SOFTWARE + " (protocol " + Versions.PROTOCOL
-                        + "); upgrade the older node so both run the same major version and at most one minor apart";
+            VersionPolicy.Decision versions = VersionPolicy.check(h.softwareVersion(), h.protocolVersion());
+            if (!versions.accepted()) {
+                String why = versions.reason();
                 alerts.raise(Severity.ERROR, AlertCategory.VERSION_MISMATCH, "master", why);
                 report(Failure.ERROR, why);
                 ctx.close();

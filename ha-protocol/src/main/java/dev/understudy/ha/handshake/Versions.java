@@ -10,22 +10,4 @@ public final class Versions {
 
     private Versions() {}
 
-    /** Whether a peer running {@code other} may pair with this build: same major, at most one minor apart. */
-    public static boolean compatible(String other) {
-        int[] a = parse(SOFTWARE);
-        int[] b = parse(other);
-        return a != null && b != null && a[0] == b[0] && Math.abs(a[1] - b[1]) <= 1;
-    }
-
-    private static int[] parse(String v) {
-        if (v == null) {
-            return null;
-        }
-        String[] p = v.split("[.-]");
-        try {
-            return new int[] {Integer.parseInt(p[0]), p.length > 1 ? Integer.parseInt(p[1]) : 0};
-        } catch (NumberFormatException e) {
-            return null;
-        }
-    }
 }
