@@ -44,6 +44,9 @@ public final class ShadowReplica {
     }
 
     private final ConfigStore store;
+    private final dev.understudy.common.clock.Clock clock;
+    private long transferStartNanos;
+    private volatile long lastTransferNanos = -1;
     private Progress progress = (r, t, why) -> { };
     private long transferId = -1;
     private int nextChunk;
@@ -52,8 +55,14 @@ public final class ShadowReplica {
     private java.util.function.Consumer<Orphans> orphanSink = o -> { };
     private LongConsumer installed = r -> { };
 
-    public ShadowReplica(ConfigStore store) {
+    public ShadowReplica(ConfigStore store, dev.understudy.common.clock.Clock clock) {
         this.store = Objects.requireNonNull(store);
+        this.clock = Objects.requireNonNull(clock);
+    }
+
+    /** How long the last full transfer took from its first chunk to installed, or -1. */
+    public long lastTransferNanos() {
+        return lastTransferNanos;
     }
 
     public void onProgress(Progress p) {
@@ -133,6 +142,7 @@ public final class ShadowReplica {
                 return nack(epoch, "full transfer of " + c.totalBytes() + " bytes in " + c.chunks() + " chunks refused");
             }
             transferId = c.transferId();
+            transferStartNanos = clock.nanoTime();
             nextChunk = 0;
             transfer = new ByteArrayOutputStream((int) Math.min(c.totalBytes(), 64L << 20));
             log.info("full transfer {} from the master: revision {}, {} bytes ({})", c.transferId(), c.revision(),
@@ -172,6 +182,7 @@ public final class ShadowReplica {
             Head h = store.head();
             return new Nack(epoch, "local store failure: " + e.getMessage(), false, h.revision(), h.hash());
         }
+        lastTransferNanos = clock.nanoTime() - transferStartNanos;
         installed.accept(c.revision());
         Head h = store.head();
         log.info("full transfer installed: revision {}, {} entries", h.revision(), doc.size());

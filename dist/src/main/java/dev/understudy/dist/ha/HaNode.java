@@ -117,7 +117,7 @@ public final class HaNode implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.replica = new ShadowReplica(store);
+        this.replica = new ShadowReplica(store, clock);
         this.replica.onProgress((got, total, why) -> syncProgress = new SyncProgress(got, total, why));
         this.events = home.eventLog();
         this.hook = new RoleChangeHook(home.roleChangeHook(), why ->
@@ -627,6 +627,11 @@ public final class HaNode implements AutoCloseable {
 
     public SyncProgress syncProgress() {
         return syncProgress;
+    }
+
+    /** Duration of the last full transfer received, first chunk to installed; -1 if none. */
+    public long lastTransferNanos() {
+        return replica.lastTransferNanos();
     }
 
     public long pushes() {
