@@ -158,7 +158,9 @@ public final class Certificates {
     public static String toPem(Object certOrKey) {
         StringWriter w = new StringWriter();
         try (JcaPEMWriter pem = new JcaPEMWriter(w)) {
-            pem.writeObject(certOrKey instanceof PrivateKey k ? PrivateKeyInfo.getInstance(k.getEncoded()) : certOrKey);
+            // a private key as PKCS#8 "PRIVATE KEY": a PrivateKeyInfo object would be written as SEC1
+            // "EC PRIVATE KEY" without the curve parameters, which no reader can turn back into a key
+            pem.writeObject(certOrKey instanceof PrivateKey k ? new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(k, null) : certOrKey);
         } catch (IOException e) {
             throw new IllegalStateException("cannot write PEM", e);
         }
@@ -198,7 +200,8 @@ public final class Certificates {
                 return conv.getPrivateKey(info);
             }
             if (o instanceof PEMKeyPair kp) {
-                return conv.getKeyPair(kp).getPrivate();
+                // SEC1 "EC PRIVATE KEY" as JcaPEMWriter writes it may omit the public key: use the private part only
+                return conv.getPrivateKey(kp.getPrivateKeyInfo());
             }
             throw new IOException(file + ": not a PEM private key");
         }

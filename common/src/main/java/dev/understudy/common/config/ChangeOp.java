@@ -1,5 +1,6 @@
 package dev.understudy.common.config;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -26,6 +27,8 @@ public record ChangeOp(
         return new ChangeOp(DELETE, collection.wireName(), id, null);
     }
 
+    // not a property: serialized as "put":true it made every journal record unreadable by the strict mapper
+    @JsonIgnore
     public boolean isPut() {
         return PUT.equals(op);
     }
