@@ -11,6 +11,8 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
@@ -29,6 +31,7 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.util.concurrent.DefaultEventExecutorGroup;
 import io.netty.util.concurrent.EventExecutorGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -53,13 +56,16 @@ public final class AdminServer implements AutoCloseable {
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final EventExecutorGroup handlers;
+    private final ChannelGroup connections;
     private final Channel channel;
     private final int port;
 
-    private AdminServer(EventLoopGroup boss, EventLoopGroup workers, EventExecutorGroup handlers, Channel channel) {
+    private AdminServer(EventLoopGroup boss, EventLoopGroup workers, EventExecutorGroup handlers,
+                        ChannelGroup connections, Channel channel) {
         this.boss = boss;
         this.workers = workers;
         this.handlers = handlers;
+        this.connections = connections;
         this.channel = channel;
         this.port = ((InetSocketAddress) channel.localAddress()).getPort();
     }
@@ -71,6 +77,7 @@ public final class AdminServer implements AutoCloseable {
         EventLoopGroup boss = new NioEventLoopGroup(1);
         EventLoopGroup workers = new NioEventLoopGroup(1);
         EventExecutorGroup handlers = new DefaultEventExecutorGroup(2);
+        ChannelGroup connections = new DefaultChannelGroup("admin-connections", GlobalEventExecutor.INSTANCE);
         try {
             ServerBootstrap b = new ServerBootstrap()
                     .group(boss, workers)
@@ -79,6 +86,7 @@ public final class AdminServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
+                            connections.add(ch);
                             ChannelPipeline p = ch.pipeline();
                             // order: ssl, http framing, keep-alive, aggregation (size limit), handler
                             p.addLast("ssl", ssl.newHandler(ch.alloc()));
@@ -89,7 +97,7 @@ public final class AdminServer implements AutoCloseable {
                         }
                     });
             Channel ch = b.bind(host, port).syncUninterruptibly().channel();
-            AdminServer server = new AdminServer(boss, workers, handlers, ch);
+            AdminServer server = new AdminServer(boss, workers, handlers, connections, ch);
             log.info("admin API listening on https://{}:{}", host, server.port);
             return server;
         } catch (RuntimeException e) {
@@ -121,14 +129,18 @@ public final class AdminServer implements AutoCloseable {
     @Override
     public void close() {
         channel.close().syncUninterruptibly();
+        // open keep-alive connections first, while the executors their pipelines use still run
+        connections.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         shutdown(boss, workers, handlers);
     }
 
     private static void shutdown(EventLoopGroup boss, EventLoopGroup workers, EventExecutorGroup handlers) {
-        // no quiet period: nothing is in flight we would wait for once the listener is closed
+        // short quiet period: lets pipeline tear-down tasks hop between the executors before they stop
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-        handlers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        handlers.shutdownGracefully(50, 2_000, TimeUnit.MILLISECONDS);
+        workers.shutdownGracefully(50, 2_000, TimeUnit.MILLISECONDS);
+        handlers.terminationFuture().syncUninterruptibly();
+        workers.terminationFuture().syncUninterruptibly();
     }
 
     /** An aggregator whose 413 carries the API's JSON error body. */

@@ -20,6 +20,7 @@ import java.util.Optional;
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManagerFactory;
 
@@ -151,9 +152,12 @@ final class AdminClient {
         } catch (ConnectException e) {
             throw CliException.failed("no node is running at " + base + " (start it with `understudy run --home "
                     + shownHome + "`)");
+        } catch (SSLHandshakeException e) {
+            throw CliException.failed(base + " did not present this home's certificate (expected: the one in "
+                    + shownHome + "/tls/node.crt; is another node or program on that port?)");
         } catch (SSLException e) {
-            throw CliException.failed(base + " did not present this home's certificate (" + e.getMessage()
-                    + ") (expected: the node of --home " + shownHome + "; is another program on that port?)");
+            throw CliException.failed("TLS with the node at " + base + " failed: " + e.getMessage()
+                    + " (check the node's log)");
         } catch (SocketTimeoutException e) {
             throw CliException.failed("the node at " + base + " did not answer in time (" + e.getMessage()
                     + ") (check its log; it may be overloaded or stopped with SIGSTOP)");
