@@ -13,7 +13,8 @@ import java.net.SocketTimeoutException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
+import java.security.MessageDigest;
+import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.Optional;
@@ -22,7 +23,8 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLSocketFactory;
-import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 
 /**
  * The CLI's side of the admin API: finds the running node of a home (run.json, else node.json's
@@ -75,19 +77,44 @@ final class AdminClient {
     private static SSLSocketFactory trustOnly(Path crt) throws IOException {
         try (InputStream in = Files.newInputStream(crt)) {
             X509Certificate cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
-            KeyStore ks = KeyStore.getInstance("PKCS12");
-            ks.load(null, null);
-            ks.setCertificateEntry("node", cert);
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(ks);
             SSLContext ssl = SSLContext.getInstance("TLS");
-            ssl.init(null, tmf.getTrustManagers(), null);
+            ssl.init(null, new TrustManager[] {new PinnedTrustManager(cert.getEncoded())}, null);
             return ssl.getSocketFactory();
         } catch (java.nio.file.NoSuchFileException e) {
             throw new IOException(crt + ": not found (expected: the node certificate written by `understudy init`)", e);
         } catch (GeneralSecurityException e) {
             throw new IOException(crt + ": not a usable certificate: " + e.getMessage()
                     + " (expected: the node certificate written by `understudy init`)", e);
+        }
+    }
+
+    /**
+     * Trusts exactly one certificate, byte for byte: the node's own. Stricter than a trust store
+     * holding it (no chain building), and cheaper at start-up.
+     */
+    static final class PinnedTrustManager implements X509TrustManager {
+
+        private final byte[] pinned;
+
+        PinnedTrustManager(byte[] pinned) {
+            this.pinned = pinned.clone();
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            if (chain == null || chain.length == 0 || !MessageDigest.isEqual(pinned, chain[0].getEncoded())) {
+                throw new CertificateException("the server's certificate is not this home's tls/node.crt");
+            }
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            throw new CertificateException("the CLI does not accept clients");
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
         }
     }
 

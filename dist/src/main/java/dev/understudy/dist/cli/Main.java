@@ -3,29 +3,29 @@ package dev.understudy.dist.cli;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.lang.reflect.Constructor;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code understudy} command. Adding a command is one line in {@code subcommands} below: a
- * picocli command class with a constructor taking {@link CliContext} (or none).
+ * The {@code understudy} command. Adding a command is one line in {@link #COMMANDS}: a picocli
+ * command class with a constructor taking {@link CliContext} (or none).
  *
  * <p>Exit codes: 0 success, 1 failed operation, 2 bad usage. Every error is one line on stderr,
  * {@code understudy: <what happened> (<what to do>)}; never a stack trace.
  */
 @Command(name = "understudy", mixinStandardHelpOptions = true, version = "understudy 0.1.0",
-        description = "Connector appliance that runs as a master/shadow pair and fails over by itself.",
-        subcommands = {
+        description = "Connector appliance that runs as a master/shadow pair and fails over by itself.")
+public final class Main {
+
+    /** Every command, in the order `understudy --help` lists them. Add a command here: one line. */
+    static final List<Class<?>> COMMANDS = List.of(
             InitCommand.class,
             RunCommand.class,
             StatusCommand.class,
             AlertsCommand.class,
             ConfigCommand.class,
-            MappingCommand.class,
-        })
-public final class Main {
-
-    static final int OK = 0;
+            MappingCommand.class);
 
     private Main() {}
 
@@ -40,7 +40,20 @@ public final class Main {
 
     /** Runs one command line against {@code ctx}; returns the exit code. */
     static int execute(CliContext ctx, String... args) {
-        CommandLine cl = new CommandLine(new Main(), new Factory(ctx));
+        Factory factory = new Factory(ctx);
+        CommandLine cl = new CommandLine(new Main(), factory);
+        // Building picocli's model of a command costs start-up time: when the first argument names a
+        // command, only that one is built; otherwise (help, typos) all are, for the usage message.
+        String first = args.length > 0 ? args[0] : "";
+        Class<?> named = null;
+        for (Class<?> c : COMMANDS) {
+            if (c.getAnnotation(Command.class).name().equals(first)) {
+                named = c;
+            }
+        }
+        for (Class<?> c : named == null ? COMMANDS : List.of(named)) {
+            cl.addSubcommand(c.getAnnotation(Command.class).name(), new CommandLine(c, factory));
+        }
         cl.setOut(new PrintWriter(ctx.out(), true));
         cl.setErr(new PrintWriter(ctx.err(), true));
         cl.setParameterExceptionHandler((e, a) -> {
