@@ -100,7 +100,7 @@ public final class AdminServer implements AutoCloseable {
             AdminServer server = new AdminServer(boss, workers, handlers, connections, ch);
             log.info("admin API listening on https://{}:{}", host, server.port);
             return server;
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Netty rethrows the checked BindException undeclared
             shutdown(boss, workers, handlers);
             throw new IOException("adminPort: cannot listen on " + host + ":" + port + ": " + e.getMessage()
                     + " (expected: a free port; change adminPort in node.json or stop what uses it)", e);

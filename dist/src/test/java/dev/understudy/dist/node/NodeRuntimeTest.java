@@ -98,6 +98,22 @@ class NodeRuntimeTest {
     }
 
     @Test
+    void aBusyAdminPortIsAClearErrorAndLeavesNoRunFile() throws Exception {
+        Path dir = copy();
+        try (java.net.ServerSocket busy = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            NodeHome home = new NodeHome(dir);
+            home.saveSettings(home.loadSettings().withPorts(busy.getLocalPort(), 0));
+            NodeRuntime node = NodeRuntime.open(home, Clock.system());
+            assertThatThrownBy(node::start)
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("adminPort: cannot listen on 127.0.0.1:" + busy.getLocalPort())
+                    .hasMessageContaining("expected: a free port");
+            node.close();
+            assertThat(RunFile.path(dir)).doesNotExist();
+        }
+    }
+
+    @Test
     void badNodeJsonNamesTheFileAndField() throws Exception {
         Path dir = copy();
         String json = Files.readString(dir.resolve("node.json")).replace("\"takeoverDelay\" : \"2s\"", "\"takeoverDelay\" : \"soon\"");
