@@ -1,0 +1,318 @@
+package dev.understudy.dist.admin;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.understudy.common.alert.Alert;
+import dev.understudy.common.config.ChangeOp;
+import dev.understudy.common.config.ChangeSet;
+import dev.understudy.common.config.ConfigCollection;
+import dev.understudy.common.config.InvalidChangeException;
+import dev.understudy.common.json.Json;
+import dev.understudy.dist.node.NodeRuntime;
+import dev.understudy.dist.node.NotActiveException;
+import dev.understudy.dist.node.WriteResult;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.io.IOException;
+import java.util.List;
+import java.util.NoSuchElementException;
+
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Routes one admin API request (DESIGN.md §7) to the node runtime and answers with JSON.
+ * Errors are {@code {"error": "..."}} with a status a script can rely on.
+ */
+final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+
+    private static final Logger log = LoggerFactory.getLogger(AdminHandler.class);
+    private static final String API = "/api/v1/";
+    private static final String WWW_AUTHENTICATE = "Basic realm=\"understudy\", charset=\"UTF-8\"";
+
+    private final NodeRuntime node;
+    private final Authenticator auth;
+
+    AdminHandler(NodeRuntime node, Authenticator auth) {
+        this.node = node;
+        this.auth = auth;
+    }
+
+    /** A response before it is encoded. */
+    private record Reply(HttpResponseStatus status, JsonNode body) {
+        static Reply ok(JsonNode body) {
+            return new Reply(HttpResponseStatus.OK, body);
+        }
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+        if (req.decoderResult().isFailure()) {
+            send(ctx, req, error(HttpResponseStatus.BAD_REQUEST, "request: malformed HTTP ("
+                    + req.decoderResult().cause().getMessage() + ")"), false);
+            return;
+        }
+        QueryStringDecoder uri = new QueryStringDecoder(req.uri());
+        String path = uri.path();
+        Reply reply;
+        try {
+            if (path.equals("/healthz")) {
+                allow(req, HttpMethod.GET);
+                boolean active = node.isActive();
+                reply = new Reply(active ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
+                        Json.object().put("active", active));
+            } else if (path.startsWith(API)) {
+                if (!auth.authenticate(req.headers().get(HttpHeaderNames.AUTHORIZATION))) {
+                    FullHttpResponse r = response(HttpResponseStatus.UNAUTHORIZED, Json.object().put("error",
+                            "authorization: missing or wrong (expected: Bearer <admin.token> or basic auth of an admin user)"));
+                    r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, WWW_AUTHENTICATE);
+                    write(ctx, req, r);
+                    return;
+                }
+                reply = api(req, uri, path.substring(API.length()));
+            } else {
+                throw ApiException.notFound("path: " + path + " (expected: /healthz or /api/v1/...)");
+            }
+        } catch (ApiException e) {
+            send(ctx, req, e, e.status() == HttpResponseStatus.METHOD_NOT_ALLOWED);
+            return;
+        } catch (IOException | RuntimeException e) {
+            log.error("admin request {} {} failed", req.method(), path, e);
+            send(ctx, req, error(HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                    "internal error: " + e.getMessage() + " (see the node's log)"), false);
+            return;
+        }
+        write(ctx, req, response(reply.status(), reply.body()));
+    }
+
+    private Reply api(FullHttpRequest req, QueryStringDecoder uri, String rest) throws ApiException, IOException {
+        List<String> seg = List.of(rest.split("/", -1));
+        switch (seg.get(0)) {
+            case "status" -> {
+                only(seg, 1);
+                allow(req, HttpMethod.GET);
+                return Reply.ok(node.status());
+            }
+            case "alerts" -> {
+                if (seg.size() == 1) {
+                    allow(req, HttpMethod.GET);
+                    boolean all = uri.parameters().getOrDefault("all", List.of("false")).contains("true");
+                    ArrayNode out = Json.mapper().createArrayNode();
+                    node.alerts().list(all).forEach(a -> out.add(alertJson(a)));
+                    return Reply.ok(out);
+                }
+                if (seg.size() == 3 && seg.get(2).equals("ack") && !seg.get(1).isEmpty()) {
+                    allow(req, HttpMethod.POST);
+                    try {
+                        return Reply.ok(alertJson(node.alerts().acknowledge(seg.get(1))));
+                    } catch (NoSuchElementException e) {
+                        throw ApiException.notFound(e.getMessage());
+                    }
+                }
+                throw unknown(rest);
+            }
+            case "config" -> {
+                return config(req, seg);
+            }
+            default -> throw unknown(rest);
+        }
+    }
+
+    private Reply config(FullHttpRequest req, List<String> seg) throws ApiException, IOException {
+        if (seg.size() == 1) {
+            allow(req, HttpMethod.GET);
+            return Reply.ok(node.store().read(doc -> {
+                ObjectNode out = Json.object();
+                out.put("revision", node.store().revision());
+                out.put("configHash", node.store().hash());
+                for (ConfigCollection c : ConfigCollection.values()) {
+                    out.set(c.wireName(), collectionJson(c, doc.entries(c)));
+                }
+                return out;
+            }));
+        }
+        if (seg.size() == 2 && seg.get(1).equals("changes")) {
+            allow(req, HttpMethod.POST);
+            return write(changeSet(body(req)));
+        }
+        ConfigCollection c;
+        try {
+            c = ConfigCollection.of(seg.get(1));
+        } catch (IllegalArgumentException e) {
+            throw ApiException.notFound(e.getMessage());
+        }
+        if (seg.size() == 2) {
+            allow(req, HttpMethod.GET);
+            return Reply.ok(node.store().read(doc -> collectionJson(c, doc.entries(c))));
+        }
+        if (seg.size() != 3 || seg.get(2).isEmpty()) {
+            throw unknown(String.join("/", seg));
+        }
+        String id = seg.get(2);
+        HttpMethod m = req.method();
+        if (m.equals(HttpMethod.GET)) {
+            JsonNode v = node.store().read(doc -> doc.get(c, id));
+            if (v == null) {
+                throw ApiException.notFound(c.wireName() + "/" + id + ": no such entry (expected: an existing id; see GET /api/v1/config/"
+                        + c.wireName() + ")");
+            }
+            return Reply.ok(c == ConfigCollection.USERS ? Json.object().put("id", id) : v);
+        }
+        if (m.equals(HttpMethod.PUT)) {
+            return write(ChangeSet.of(ChangeOp.put(c, id, body(req))));
+        }
+        if (m.equals(HttpMethod.DELETE)) {
+            return write(ChangeSet.of(ChangeOp.delete(c, id)));
+        }
+        throw methodNotAllowed(m, "GET, PUT, DELETE");
+    }
+
+    /** Users are listed by id only: password hashes never leave the node through the API. */
+    private static JsonNode collectionJson(ConfigCollection c, java.util.SortedMap<String, JsonNode> entries) {
+        if (c == ConfigCollection.USERS) {
+            ArrayNode ids = Json.mapper().createArrayNode();
+            entries.keySet().forEach(ids::add);
+            return ids;
+        }
+        ObjectNode out = Json.object();
+        entries.forEach(out::set);
+        return out;
+    }
+
+    private Reply write(ChangeSet changes) throws ApiException, IOException {
+        try {
+            WriteResult r = node.write(changes);
+            return Reply.ok(Json.object().put("revision", r.revision()).put("replicated", r.replicated()));
+        } catch (InvalidChangeException e) {
+            throw ApiException.badRequest(e.getMessage());
+        } catch (NotActiveException e) {
+            ApiException conflict = new ApiException(HttpResponseStatus.CONFLICT, e.getMessage());
+            conflict.body().put("master", e.master());
+            throw conflict;
+        }
+    }
+
+    private static ChangeSet changeSet(JsonNode body) throws ApiException {
+        if (!body.isObject() || !body.has("ops")) {
+            throw ApiException.badRequest("request body: " + abbreviate(body)
+                    + " (expected: a change set {\"ops\":[{\"op\":\"put\",\"collection\":...,\"id\":...,\"value\":...}]})");
+        }
+        try {
+            return Json.mapper().treeToValue(body, ChangeSet.class);
+        } catch (JsonProcessingException e) {
+            throw ApiException.badRequest("request body: not a change set: " + oneLine(e.getOriginalMessage())
+                    + " (expected: {\"ops\":[{\"op\", \"collection\", \"id\", \"value\"}]})");
+        }
+    }
+
+    private static JsonNode body(FullHttpRequest req) throws ApiException {
+        if (req.content().readableBytes() == 0) {
+            throw ApiException.badRequest("request body: empty (expected: JSON)");
+        }
+        try {
+            return Json.tree(ByteBufUtil.getBytes(req.content()));
+        } catch (JsonProcessingException e) {
+            throw ApiException.badRequest("request body: malformed JSON: " + oneLine(e.getOriginalMessage())
+                    + " (expected: valid JSON)");
+        } catch (IOException e) {
+            throw ApiException.badRequest("request body: unreadable: " + oneLine(e.getMessage()) + " (expected: valid JSON)");
+        }
+    }
+
+    private static JsonNode alertJson(Alert a) {
+        ObjectNode n = Json.mapper().valueToTree(a);
+        n.remove("key");
+        return n;
+    }
+
+    private static void only(List<String> seg, int size) throws ApiException {
+        if (seg.size() != size) {
+            throw unknown(String.join("/", seg));
+        }
+    }
+
+    private static void allow(FullHttpRequest req, HttpMethod method) throws ApiException {
+        if (!req.method().equals(method)) {
+            throw methodNotAllowed(req.method(), method.name());
+        }
+    }
+
+    private static ApiException methodNotAllowed(HttpMethod m, String allowed) {
+        ApiException e = new ApiException(HttpResponseStatus.METHOD_NOT_ALLOWED,
+                "method: " + m + " (expected: " + allowed + ")");
+        e.body().put("allow", allowed);
+        return e;
+    }
+
+    private static ApiException unknown(String rest) {
+        return ApiException.notFound("path: " + API + rest + " (expected: status, alerts, config; see DESIGN.md §7)");
+    }
+
+    private static ApiException error(HttpResponseStatus status, String message) {
+        return new ApiException(status, message);
+    }
+
+    private static String oneLine(String s) {
+        return s == null ? "" : s.replaceAll("\\s+", " ").trim();
+    }
+
+    private static String abbreviate(JsonNode n) {
+        String s = n.toString();
+        return s.length() > 60 ? s.substring(0, 57) + "..." : s;
+    }
+
+    private void send(ChannelHandlerContext ctx, FullHttpRequest req, ApiException e, boolean withAllow) {
+        FullHttpResponse r = response(e.status(), e.body());
+        if (withAllow && e.body().has("allow")) {
+            r.headers().set(HttpHeaderNames.ALLOW, e.body().get("allow").asText());
+        }
+        write(ctx, req, r);
+    }
+
+    private static FullHttpResponse response(HttpResponseStatus status, JsonNode body) {
+        byte[] bytes = Json.toBytes(body);
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(bytes));
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json; charset=utf-8")
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length)
+                .set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+        return r;
+    }
+
+    private static void write(ChannelHandlerContext ctx, FullHttpRequest req, FullHttpResponse r) {
+        boolean keepAlive = HttpUtil.isKeepAlive(req) && !req.decoderResult().isFailure();
+        HttpUtil.setKeepAlive(r, keepAlive);
+        var f = ctx.writeAndFlush(r);
+        if (!keepAlive) {
+            f.addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof DecoderException && cause.getCause() instanceof SSLException) {
+            log.debug("admin connection from {}: TLS failed: {}", ctx.channel().remoteAddress(), cause.getCause().getMessage());
+        } else if (cause instanceof IOException) {
+            log.debug("admin connection from {}: {}", ctx.channel().remoteAddress(), cause.getMessage());
+        } else {
+            log.warn("admin connection from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        }
+        ctx.close();
+    }
+
+}
