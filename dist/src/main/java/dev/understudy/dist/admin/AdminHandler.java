@@ -48,10 +48,12 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private final NodeRuntime node;
     private final Authenticator auth;
+    private final NodeMetrics metrics;
 
-    AdminHandler(NodeRuntime node, Authenticator auth) {
+    AdminHandler(NodeRuntime node, Authenticator auth, NodeMetrics metrics) {
         this.node = node;
         this.auth = auth;
+        this.metrics = metrics;
     }
 
     /** A response before it is encoded. */
@@ -77,11 +79,23 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 boolean active = node.isActive();
                 reply = new Reply(active ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
                         Json.object().put("active", active));
-            } else if (path.startsWith(API)) {
+            } else if (path.equals("/") || path.equals("/index.html") || path.startsWith("/console/")) {
+                allow(req, HttpMethod.GET);
+                write(ctx, req, ConsoleAssets.serve(path));
+                return;
+            } else if (path.equals("/metrics") || path.startsWith(API)) {
                 if (!auth.authenticate(req.headers().get(HttpHeaderNames.AUTHORIZATION))) {
                     FullHttpResponse r = response(HttpResponseStatus.UNAUTHORIZED, Json.object().put("error",
                             "authorization: missing or wrong (expected: Bearer <admin.token> or basic auth of an admin user)"));
                     r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, WWW_AUTHENTICATE);
+                    write(ctx, req, r);
+                    return;
+                }
+                if (path.equals("/metrics")) {
+                    allow(req, HttpMethod.GET);
+                    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                            Unpooled.copiedBuffer(metrics.scrape(), java.nio.charset.StandardCharsets.UTF_8));
+                    r.headers().set(HttpHeaderNames.CONTENT_TYPE, NodeMetrics.contentType());
                     write(ctx, req, r);
                     return;
                 }
@@ -130,8 +144,73 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             case "config" -> {
                 return config(req, seg);
             }
+            case "events" -> {
+                only(seg, 1);
+                allow(req, HttpMethod.GET);
+                int limit = 50;
+                try {
+                    limit = Integer.parseInt(uri.parameters().getOrDefault("limit", List.of("50")).get(0));
+                } catch (NumberFormatException e) {
+                    throw error(HttpResponseStatus.BAD_REQUEST, "limit: not a number (expected: 1..1000)");
+                }
+                if (limit < 1 || limit > 1000) {
+                    throw error(HttpResponseStatus.BAD_REQUEST, "limit: " + limit + " (expected: 1..1000)");
+                }
+                return Reply.ok(Json.mapper().valueToTree(node.events(limit)));
+            }
+            case "ha" -> {
+                return ha(req, uri, seg);
+            }
             default -> throw unknown(rest);
         }
+    }
+
+    private Reply ha(FullHttpRequest req, QueryStringDecoder uri, List<String> seg) throws ApiException, IOException {
+        if (seg.size() != 2) {
+            throw unknown(String.join("/", seg));
+        }
+        allow(req, HttpMethod.POST);
+        try {
+            switch (seg.get(1)) {
+                case "attach" -> {
+                    JsonNode b = body(req);
+                    String master = text(b, "master");
+                    String user = text(b, "user");
+                    String password = text(b, "password");
+                    String fp = b.hasNonNull("fingerprint") ? b.get("fingerprint").asText() : null;
+                    String summary = node.attach(master, user, password.toCharArray(), fp);
+                    String[] parts = summary.split(" ", 2);
+                    return Reply.ok(Json.object().put("attached", true).put("masterNodeId", parts[0])
+                            .put("masterFingerprint", parts.length > 1 ? parts[1] : null));
+                }
+                case "detach" -> {
+                    node.detach();
+                    return Reply.ok(Json.object().put("detached", true));
+                }
+                case "reset" -> {
+                    node.reset();
+                    return Reply.ok(Json.object().put("reset", true));
+                }
+                case "switch-roles" -> {
+                    boolean force = uri.parameters().getOrDefault("force", List.of("false")).contains("true");
+                    return Reply.ok(Json.object().put("result", node.switchRoles(force)).put("role", node.role().wireName())
+                            .put("epoch", node.epoch()));
+                }
+                default -> throw unknown(String.join("/", seg));
+            }
+        } catch (IllegalArgumentException e) {
+            throw error(HttpResponseStatus.BAD_REQUEST, e.getMessage());
+        } catch (IOException e) {
+            throw error(HttpResponseStatus.CONFLICT, e.getMessage());
+        }
+    }
+
+    private static String text(JsonNode b, String field) throws ApiException {
+        JsonNode v = b.get(field);
+        if (v == null || !v.isTextual() || v.asText().isEmpty()) {
+            throw error(HttpResponseStatus.BAD_REQUEST, field + ": missing (expected: a non-empty string)");
+        }
+        return v.asText();
     }
 
     private Reply config(FullHttpRequest req, List<String> seg) throws ApiException, IOException {

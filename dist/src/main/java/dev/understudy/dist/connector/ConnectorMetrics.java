@@ -16,6 +16,9 @@ public final class ConnectorMetrics {
 
     /** The counters of one mapping, or of all of them together. */
     public static final class Counters {
+        /** Counters that never move, for a node whose data plane has not started. */
+        public static final Counters ZERO = new Counters(null);
+
         private final Counters parent;
         private final LongAdder accepted = new LongAdder();
         private final LongAdder active = new LongAdder();

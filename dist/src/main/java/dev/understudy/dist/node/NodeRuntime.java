@@ -14,12 +14,27 @@ import dev.understudy.common.json.Json;
 import dev.understudy.common.store.ConfigStore;
 import dev.understudy.common.store.Head;
 import dev.understudy.common.store.Revision;
+import dev.understudy.common.cert.Certificates;
+import dev.understudy.common.home.HostPort;
+import dev.understudy.common.config.Mapping;
 import dev.understudy.dist.admin.AdminServer;
+import dev.understudy.dist.connector.Connector;
+import dev.understudy.dist.ha.HaNode;
+import dev.understudy.dist.ha.ServingHooks;
+import dev.understudy.ha.failover.HaState;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
 import java.io.IOException;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,10 +51,6 @@ public final class NodeRuntime implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(NodeRuntime.class);
 
-    /** Failover state names shown before the HA channel runs (DESIGN.md §5). */
-    static final String ACTIVE_ALONE = "ACTIVE_ALONE";
-    static final String DETACHED = "DETACHED";
-
     private final NodeHome home;
     private final NodeSettings settings;
     private final Clock clock;
@@ -48,11 +59,19 @@ public final class NodeRuntime implements AutoCloseable {
     private final String adminToken;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
-    // the role this node holds now; changed only by role transitions (HA), read by every request
-    private volatile NodeState nodeState;
-    private volatile String failoverState;
-
+    private final NodeState initialState;
     private AdminServer admin;
+    private EventLoopGroup haGroup;
+    private EventLoopGroup dataBoss;
+    private EventLoopGroup dataWorkers;
+    private Connector connector;
+    private HaNode ha;
+    // mapping changes are applied to the data plane in order, off the committing threads
+    private final ExecutorService dataPlaneUpdates = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "data-plane-updates");
+        t.setDaemon(true);
+        return t;
+    });
     private volatile String startedAt;
     private boolean closed;
     private boolean wroteRunFile;
@@ -61,12 +80,11 @@ public final class NodeRuntime implements AutoCloseable {
                         AlertStore alerts, String adminToken) {
         this.home = home;
         this.settings = settings;
-        this.nodeState = state;
+        this.initialState = state;
         this.clock = clock;
         this.store = store;
         this.alerts = alerts;
         this.adminToken = adminToken;
-        this.failoverState = state.role() == Role.MASTER ? ACTIVE_ALONE : DETACHED;
     }
 
     /**
@@ -111,13 +129,63 @@ public final class NodeRuntime implements AutoCloseable {
         refuseSecondNode();
         admin = AdminServer.start(this, settings.adminHost(), settings.adminPort());
         startedAt = Instant.ofEpochMilli(clock.currentTimeMillis()).toString();
-        // HA hook: the role object (master: HA listener; shadow: connector to the master) starts here,
-        // after the stores are open and before run.json announces the node.
-        new RunFile(ProcessHandle.current().pid(), admin.port(), settings.haPort(), startedAt).write(home.root());
+        haGroup = new NioEventLoopGroup(2);
+        dataBoss = new NioEventLoopGroup(1);
+        dataWorkers = new NioEventLoopGroup(2);
+        connector = new Connector(dataBoss, dataWorkers, settings.connectTimeout());
+        ha = new HaNode(home, settings, initialState, store, alerts, clock, haGroup, haGroup,
+                Certificates.readPrivateKey(home.nodeKey()), Certificates.readCertificate(home.nodeCrt()),
+                new DataPlane());
+        // live mapping changes: every durable revision re-applies the mappings while serving
+        store.addListener(h -> dataPlaneUpdates.execute(this::applyMappingsIfServing));
+        ha.start();
+        new RunFile(ProcessHandle.current().pid(), admin.port(), ha.haPort(), startedAt).write(home.root());
         wroteRunFile = true;
         Head head = store.head();
-        log.info("ready: node {} role {} state {} epoch {} revision {} admin https://{}:{}", settings.nodeId(),
-                role(), failoverState, epoch(), head.revision(), settings.adminHost(), admin.port());
+        log.info("ready: node {} role {} state {} epoch {} revision {} admin https://{}:{} ha {}:{}", settings.nodeId(),
+                role(), failoverState(), epoch(), head.revision(), settings.adminHost(), admin.port(),
+                settings.haHost(), ha.haPort());
+    }
+
+    /** Starts and stops the connector for the HA runtime; stopping waits until no listener is open. */
+    private final class DataPlane implements ServingHooks {
+        @Override
+        public void startServing(long epoch) {
+            log.info("serving the data plane in epoch {}", epoch);
+            dataPlaneUpdates.execute(NodeRuntime.this::applyMappingsIfServing);
+        }
+
+        @Override
+        public void stopServing(String reason) {
+            log.warn("stopping the data plane: {}", reason);
+            try {
+                // queued mapping updates would reopen listeners: drain them first
+                dataPlaneUpdates.submit(() -> { }).get(5, TimeUnit.SECONDS);
+                connector.stopAll().get(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                log.error("data plane did not stop cleanly: {}", e.toString());
+            }
+        }
+    }
+
+    private void applyMappingsIfServing() {
+        if (ha == null || !ha.serving()) {
+            return;
+        }
+        List<Mapping> mappings = store.read(doc -> doc.mappings());
+        try {
+            connector.apply(mappings).get(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            log.error("applying {} mappings to the data plane failed: {}", mappings.size(), e.toString());
+        }
+        if (!ha.serving()) {
+            // stepped down while applying: make sure nothing listens
+            connector.stopAll();
+        }
     }
 
     private void refuseSecondNode() throws IOException {
@@ -130,31 +198,47 @@ public final class NodeRuntime implements AutoCloseable {
 
     // ------------------------------------------------------------------ role and health
 
-    /** The role this node holds now (state.json), not the one it was created with. */
+    /** The role this node holds now (it changes with failovers), not the one it was created with. */
     public Role role() {
-        return nodeState.role();
+        return ha == null ? initialState.role() : ha.role();
     }
 
     public long epoch() {
-        return nodeState.epoch();
+        return ha == null ? initialState.epoch() : ha.epoch();
     }
 
-    /** The failover state name (DESIGN.md §5), e.g. ACTIVE_ALONE or DETACHED. */
+    /** The failover state name (DESIGN.md §5), e.g. ACTIVE_PAIRED or STANDBY. */
     public String failoverState() {
-        return failoverState;
+        return ha == null ? "STARTING" : ha.state().name();
     }
 
-    /**
-     * Whether this node is the one that serves and accepts writes (for /healthz and the write path).
-     * HA hook: becomes false while demoting and true once a promotion's epoch is durable.
-     */
+    /** Whether this node is the one that serves (for /healthz): false while starting, demoted or a shadow. */
     public boolean isActive() {
-        return nodeState.role() == Role.MASTER;
+        return ha != null && ha.serving();
     }
 
-    /** What this node knows of its peer. HA hook: the role object reports live peer state here. */
+    /** What this node knows of its peer, live from the HA channel. */
     public PeerView peer() {
-        return PeerView.configured(settings.peerNodeId(), settings.peerAddress());
+        if (ha == null) {
+            return PeerView.configured(settings.peerNodeId(), settings.peerAddress());
+        }
+        var p = ha.peer();
+        long local = store.revision();
+        Long rev = p.lastHeardNanos() < 0 ? null : p.revision();
+        Long lag = rev == null ? null : role() == Role.MASTER ? Math.max(0, local - rev) : Math.max(0, rev - local);
+        long ago = ha.lastHeardMillisAgo();
+        return new PeerView(p.nodeId(), p.address() != null ? p.address() : ha.settings().peerAddress(), p.state(),
+                rev, lag, ago < 0 ? null : ago);
+    }
+
+    /** The HA runtime (after {@link #start()}). */
+    public HaNode ha() {
+        return ha;
+    }
+
+    /** The data plane (after {@link #start()}). */
+    public Connector connector() {
+        return connector;
     }
 
     // ------------------------------------------------------------------ writes
@@ -167,13 +251,109 @@ public final class NodeRuntime implements AutoCloseable {
      * @throws InvalidChangeException when the change set is rejected (nothing changed)
      */
     public WriteResult write(ChangeSet changes) throws NotActiveException, InvalidChangeException, IOException {
-        if (!isActive()) {
-            throw new NotActiveException(settings.peerAddress());
+        if (ha == null || !ha.acceptsWrites()) {
+            throw new NotActiveException(masterAddress(), writeRefusal());
         }
         Revision r = store.commit(changes);
-        // HA hook: on a master with an in-sync shadow, wait here (up to requestTimeout) for its ack
-        // and report replicated=true when it arrives.
-        return new WriteResult(r.revision(), r.hash(), false);
+        boolean replicated;
+        try {
+            replicated = ha.replicated(r.revision()).get(settings.requestTimeout().toMillis() + 500, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            replicated = false;
+        } catch (ExecutionException | TimeoutException e) {
+            replicated = false;
+        }
+        return new WriteResult(r.revision(), r.hash(), replicated);
+    }
+
+    private String masterAddress() {
+        String peer = ha == null ? settings.peerAddress() : ha.settings().peerAddress();
+        return role() == Role.SHADOW ? peer : null;
+    }
+
+    private String writeRefusal() {
+        HaState st = ha == null ? null : ha.state();
+        if (st == HaState.DEMOTING) {
+            return "this node is handing over to its shadow (switch-roles); write to the new master in a moment";
+        }
+        if (st == HaState.STARTING) {
+            return "this node restarted and is checking its peer before it serves; retry in a moment";
+        }
+        if (st == HaState.PROMOTING) {
+            return "this node is taking over as master; retry in a moment";
+        }
+        String m = masterAddress();
+        return "this node is the shadow; write to the master" + (m == null ? "" : " (HA address " + m + ")");
+    }
+
+    // ------------------------------------------------------------------ HA operations
+
+    /** `understudy attach`: pairs this shadow with the master at {@code master}; returns a one-line summary. */
+    public String attach(String master, String user, char[] password, String fingerprint) throws IOException {
+        HostPort addr = HostPort.parse(master);
+        try {
+            return ha.attach(addr, user, password, fingerprint).get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw new IOException(e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IOException("attach: the master at " + master + " did not complete pairing within 30 s"
+                    + " (check the address and that the master runs `understudy run`)");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("attach interrupted");
+        }
+    }
+
+    /** `understudy detach`: forgets the peer on this node. */
+    public void detach() throws IOException {
+        await(ha.detach(false), "detach");
+    }
+
+    /** `understudy reset`: forgets the peer and clears HA alerts; refused on a master while a shadow is connected. */
+    public void reset() throws IOException {
+        await(ha.detach(true), "reset");
+        for (var c : new dev.understudy.common.alert.AlertCategory[] {
+                dev.understudy.common.alert.AlertCategory.PUSH_FAILED,
+                dev.understudy.common.alert.AlertCategory.PEER_UNREACHABLE,
+                dev.understudy.common.alert.AlertCategory.CONFIG_INCONSISTENT,
+                dev.understudy.common.alert.AlertCategory.PAIRING_REJECTED,
+                dev.understudy.common.alert.AlertCategory.VERSION_MISMATCH}) {
+            alerts.resolve(c, null);
+        }
+    }
+
+    /** `understudy switch-roles [--force]`; returns what happened, or throws with why it was refused. */
+    public String switchRoles(boolean force) throws IOException {
+        try {
+            return ha.switchRoles(force).get(settings.requestTimeout().toMillis() + settings.takeoverDelay().toMillis()
+                    + 5000, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new IOException(e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IOException("switch-roles did not complete in time; see `understudy status` on both nodes");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("switch-roles interrupted");
+        }
+    }
+
+    private static void await(CompletableFuture<Void> f, String what) throws IOException {
+        try {
+            f.get(10, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw new IOException(e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IOException(what + " did not complete within 10 s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(what + " interrupted");
+        }
+    }
+
+    /** The newest {@code limit} role changes, oldest first. */
+    public List<dev.understudy.common.home.EventLog.Event> events(int limit) throws IOException {
+        return home.eventLog().tail(limit);
     }
 
     // ------------------------------------------------------------------ status
@@ -184,8 +364,9 @@ public final class NodeRuntime implements AutoCloseable {
         Head head = store.head();
         s.put("nodeId", settings.nodeId());
         s.put("role", role().wireName());
-        s.put("state", failoverState);
+        s.put("state", failoverState());
         s.put("active", isActive());
+        s.put("writable", ha != null && ha.acceptsWrites());
         s.put("epoch", epoch());
         s.put("revision", head.revision());
         s.put("configHash", head.hash());
@@ -200,7 +381,22 @@ public final class NodeRuntime implements AutoCloseable {
         s.put("pid", ProcessHandle.current().pid());
         s.put("startedAt", startedAt);
         s.put("adminPort", admin == null ? settings.adminPort() : admin.port());
-        s.put("haPort", settings.haPort());
+        s.put("haPort", ha == null ? settings.haPort() : ha.haPort());
+        var sync = ha == null ? null : ha.syncProgress();
+        if (sync == null) {
+            s.putNull("sync");
+        } else {
+            s.putObject("sync").put("receivedBytes", sync.receivedBytes()).put("totalBytes", sync.totalBytes())
+                    .put("reason", sync.reason());
+        }
+        s.put("failovers", ha == null ? 0 : ha.failovers());
+        if (connector != null) {
+            ObjectNode dp = s.putObject("dataPlane");
+            dp.put("serving", connector.serving());
+            var errors = connector.bindErrors();
+            dp.put("mappingsBound", connector.status().stream().filter(m -> m.bound()).count());
+            dp.set("bindErrors", Json.mapper().valueToTree(errors));
+        }
         ObjectNode local = s.putObject("settings");
         local.put("scope", "node-local");
         local.put("source", home.nodeJson().toString());
@@ -266,9 +462,27 @@ public final class NodeRuntime implements AutoCloseable {
         }
         closed = true;
         log.info("stopping node {}", settings.nodeId());
-        // HA hook: stop the role object first (master: say BYE to the shadow; shadow: disconnect).
+        // the role object first (master: BYE to the shadow; shadow: disconnect), then the data plane
+        if (ha != null) {
+            ha.close();
+        }
+        if (connector != null) {
+            try {
+                connector.stopAll().get(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                log.warn("data plane did not stop cleanly: {}", e.toString());
+            }
+        }
+        dataPlaneUpdates.shutdownNow();
         if (admin != null) {
             admin.close();
+        }
+        for (EventLoopGroup g : new EventLoopGroup[] {haGroup, dataBoss, dataWorkers}) {
+            if (g != null) {
+                g.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+            }
         }
         try {
             store.close();

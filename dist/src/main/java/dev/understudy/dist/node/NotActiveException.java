@@ -8,7 +8,11 @@ public final class NotActiveException extends Exception {
     private final String master;
 
     public NotActiveException(String master) {
-        super("this node is the shadow; write to the master at " + (master == null ? "(unknown: not attached)" : master));
+        this(master, "this node is the shadow; write to the master at " + (master == null ? "(unknown: not attached)" : master));
+    }
+
+    public NotActiveException(String master, String message) {
+        super(message);
         this.master = master;
     }
 
