@@ -150,7 +150,6 @@
 
   let timer = null;
   let lastTyping = 0;
-  let lastStatus = null;
   let lastMappings = {};
   let editing = null; // id of the mapping being edited, or null when adding
   const rendered = {}; // element id -> markup last written, so an unchanged refresh touches nothing
@@ -336,12 +335,12 @@
         api('GET', '/api/v1/config/mappings'),
         api('GET', '/api/v1/events?limit=50')
       ]);
-      lastStatus = st || {};
+      const status = st || {};
       showApp();
-      renderStatus(lastStatus);
+      renderStatus(status);
       renderAlerts(alerts);
       lastMappings = mappings || {};
-      renderMappings(lastMappings, lastStatus);
+      renderMappings(lastMappings, status);
       renderEvents(events);
       const now = new Date().toLocaleTimeString([], { hour12: false });
       $('last-updated').dataset.time = now;
@@ -381,7 +380,6 @@
     clearTimeout(timer);
     sessionStorage.removeItem(CREDENTIALS_KEY);
     for (const id of Object.keys(rendered)) { delete rendered[id]; $(id).textContent = ''; }
-    lastStatus = null;
     lastMappings = {};
     $('app').hidden = true;
     $('logout').hidden = true;
