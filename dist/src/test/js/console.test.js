@@ -89,3 +89,31 @@ test('mappingValue and writeResult', () => {
   assert.equal(c.formatBytes(512), '512 B');
   assert.equal(c.formatBytes(1536), '1.5 KB');
 });
+
+test('normalizeStatus accepts the documented shape', () => {
+  const st = c.normalizeStatus({
+    nodeId: 'm1', role: 'master', state: 'ACTIVE_PAIRED', writable: true,
+    peer: { nodeId: 's1' }, settings: { takeoverDelay: 'PT2S' }, replicated: { mappings: 3, users: 1, settings: 0 }
+  });
+  assert.equal(st.writable, true);
+  assert.equal(st.peer.nodeId, 's1');
+  assert.deepEqual(st.settings, { takeoverDelay: 'PT2S' });
+  assert.deepEqual(st.replicated, { mappings: 3, users: 1, settings: 0 });
+  assert.equal(st.sync, null);
+});
+
+test('normalizeStatus accepts the runtime shape and treats an empty peer as none', () => {
+  const st = c.normalizeStatus({
+    nodeId: 'm1', role: 'master', state: 'ACTIVE_ALONE', active: true,
+    peer: { nodeId: null, address: null, state: null },
+    settings: { scope: 'node-local', values: { takeoverDelay: 'PT2S' } },
+    replicated: { scope: 'replicated', revision: 4, collections: { mappings: 2, users: 1, settings: 0 } }
+  });
+  assert.equal(st.writable, true);
+  assert.equal(st.peer, null);
+  assert.deepEqual(st.settings, { takeoverDelay: 'PT2S' });
+  assert.deepEqual(st.replicated, { mappings: 2, users: 1, settings: 0 });
+  assert.equal(c.normalizeStatus({ role: 'shadow', active: true }).writable, false);
+  assert.equal(c.normalizeStatus({ role: 'master', active: false }).writable, false);
+  assert.equal(c.normalizeStatus(null).writable, false);
+});

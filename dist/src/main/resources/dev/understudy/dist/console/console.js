@@ -82,6 +82,27 @@
     }
   }
 
+  const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+  /**
+   * The status body in the one shape the page renders. Accepts both the documented fields (writable,
+   * settings {name: value}, replicated {mappings, users, settings}) and the richer runtime shape
+   * (active, settings {values}, replicated {collections}); a peer without id and address is no peer.
+   */
+  function normalizeStatus(raw) {
+    const st = isObject(raw) ? raw : {};
+    const peer = isObject(st.peer) && (st.peer.nodeId || st.peer.address) ? st.peer : null;
+    const writable = typeof st.writable === 'boolean' ? st.writable
+      : st.role === 'master' && st.active === true;
+    const settings = isObject(st.settings) && isObject(st.settings.values) ? st.settings.values
+      : (isObject(st.settings) ? st.settings : {});
+    const counts = isObject(st.replicated) && isObject(st.replicated.collections) ? st.replicated.collections
+      : (isObject(st.replicated) ? st.replicated : null);
+    return Object.assign({}, st, {
+      peer, writable, settings, replicated: counts, sync: isObject(st.sync) ? st.sync : null
+    });
+  }
+
   /** How long ago an ISO-8601 time was, relative to now (a Date or epoch millis): "3 min ago". */
   function relativeAge(iso, now) {
     const then = Date.parse(iso);
@@ -133,7 +154,7 @@
   }
 
   const helpers = {
-    escapeHtml, html, raw, stateInWords, relativeAge, syncPercent, formatBytes,
+    escapeHtml, html, raw, normalizeStatus, stateInWords, relativeAge, syncPercent, formatBytes,
     sortAlerts, activeErrorCount, mappingValue, writeResult
   };
   if (typeof module !== 'undefined' && module.exports) {
@@ -150,6 +171,7 @@
 
   let timer = null;
   let lastTyping = 0;
+  let lastStatus = null;
   let lastMappings = {};
   let editing = null; // id of the mapping being edited, or null when adding
   const rendered = {}; // element id -> markup last written, so an unchanged refresh touches nothing
@@ -169,7 +191,11 @@
   }
 
   async function api(method, path, body) {
-    const headers = { Authorization: 'Basic ' + credentials(), Accept: 'application/json' };
+    // X-Requested-With lets the server answer 401 without WWW-Authenticate: Basic, which would make
+    // the browser pop up its own login dialog over the page's form.
+    const headers = {
+      Authorization: 'Basic ' + credentials(), Accept: 'application/json', 'X-Requested-With': 'XMLHttpRequest'
+    };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const res = await fetch(path, {
       method, headers, cache: 'no-store', credentials: 'omit',
@@ -314,10 +340,12 @@
     return !form.hidden && form.contains(document.activeElement) && Date.now() - lastTyping < TYPING_PAUSE_MS;
   }
 
-  function showConnectionLost(error) {
-    const banner = $('connection-lost');
+  function showProblems(errors) {
+    const lost = errors.some((e) => !(e instanceof ApiError));
     const since = $('last-updated').dataset.time;
-    banner.textContent = 'Connection lost: ' + (error && error.message ? error.message : 'request failed')
+    const what = errors.map((e) => e.message || String(e)).filter((m, i, all) => all.indexOf(m) === i).join('; ');
+    const banner = $('connection-lost');
+    banner.textContent = (lost ? 'Connection lost: ' : 'Some data could not be loaded: ') + what
       + '. Retrying every ' + REFRESH_MS / 1000 + ' s' + (since ? '; the data below is from ' + since + '.' : '.');
     banner.hidden = false;
   }
@@ -328,31 +356,36 @@
       $('last-updated').textContent = 'paused while editing';
       return;
     }
-    try {
-      const [st, alerts, mappings, events] = await Promise.all([
-        api('GET', '/api/v1/status'),
-        api('GET', '/api/v1/alerts?all=true'),
-        api('GET', '/api/v1/config/mappings'),
-        api('GET', '/api/v1/events?limit=50')
-      ]);
-      const status = st || {};
-      showApp();
-      renderStatus(status);
-      renderAlerts(alerts);
-      lastMappings = mappings || {};
-      renderMappings(lastMappings, status);
-      renderEvents(events);
-      const now = new Date().toLocaleTimeString([], { hour12: false });
-      $('last-updated').dataset.time = now;
-      $('last-updated').textContent = 'last updated ' + now;
-      $('connection-lost').hidden = true;
-    } catch (e) {
-      if (e instanceof AuthError) {
-        logout('wrong user or password');
-      } else {
-        showConnectionLost(e);
-      }
+    // Each part is loaded and shown on its own, so one failing endpoint does not blank the others.
+    const results = await Promise.allSettled([
+      api('GET', '/api/v1/status'),
+      api('GET', '/api/v1/alerts?all=true'),
+      api('GET', '/api/v1/config/mappings'),
+      api('GET', '/api/v1/events?limit=50')
+    ]);
+    const errors = results.filter((r) => r.status === 'rejected').map((r) => r.reason);
+    if (errors.some((e) => e instanceof AuthError)) {
+      logout('wrong user or password');
+      return;
     }
+    const [st, alerts, mappings, events] = results.map((r) => r.status === 'fulfilled' ? r.value : undefined);
+    if (results.some((r) => r.status === 'fulfilled')) showApp();
+    if (st !== undefined) {
+      lastStatus = normalizeStatus(st);
+      renderStatus(lastStatus);
+    }
+    if (alerts !== undefined) renderAlerts(alerts);
+    if (mappings !== undefined) lastMappings = mappings || {};
+    if (mappings !== undefined || st !== undefined) renderMappings(lastMappings, lastStatus);
+    if (events !== undefined) renderEvents(events);
+    if (errors.length) {
+      showProblems(errors);
+      return;
+    }
+    const now = new Date().toLocaleTimeString([], { hour12: false });
+    $('last-updated').dataset.time = now;
+    $('last-updated').textContent = 'last updated ' + now;
+    $('connection-lost').hidden = true;
   }
 
   function schedule() {
@@ -380,6 +413,7 @@
     clearTimeout(timer);
     sessionStorage.removeItem(CREDENTIALS_KEY);
     for (const id of Object.keys(rendered)) { delete rendered[id]; $(id).textContent = ''; }
+    lastStatus = null;
     lastMappings = {};
     $('app').hidden = true;
     $('logout').hidden = true;
