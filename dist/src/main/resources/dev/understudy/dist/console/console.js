@@ -233,12 +233,13 @@
     const pct = st.state === 'SYNCING' ? syncPercent(st.sync) : null;
     const sync = st.sync && st.state === 'SYNCING' ? html`
       <div class="sync">
-        <progress max="100" value="${pct === null ? 0 : pct}" aria-label="Full sync progress">${pct}%</progress>
+        <progress max="100" value="${pct === null ? 0 : pct}" aria-label="Full sync progress">${pct ?? 0}%</progress>
         <span class="muted">${formatBytes(st.sync.receivedBytes)} of ${formatBytes(st.sync.totalBytes)}${
           st.sync.reason ? ' — ' + st.sync.reason : ''}</span>
       </div>` : '';
     const rep = st.replicated || {};
     const settings = Object.entries(st.settings || {}).sort(([a], [b]) => a.localeCompare(b));
+    const open = $('status-node').querySelector('details[open]') ? raw(' open') : '';
     const thisNode = html`
       <article class="card">
         <h3>This node <span class="role role-${st.role}">${st.role || 'unknown role'}</span></h3>
@@ -250,7 +251,7 @@
           ${field('Replicated', st.replicated ? plural(rep.mappings ?? 0, 'mapping') + ', ' + plural(rep.users ?? 0, 'user')
             + ', ' + plural(rep.settings ?? 0, 'setting') : null)}
         </dl>
-        ${settings.length ? html`<details><summary>Node-local settings</summary><dl>${
+        ${settings.length ? html`<details${open}><summary>Node-local settings</summary><dl>${
           settings.map(([k, v]) => field(k, typeof v === 'string' ? v : JSON.stringify(v)))}</dl></details>` : ''}
       </article>`;
     const peerCard = peer ? html`
@@ -265,7 +266,9 @@
         </dl>
       </article>` : html`
       <article class="card"><h3>Peer</h3><p class="muted">No peer connected.</p></article>`;
-    setHtml('status', html`${thisNode}${peerCard}`);
+    // Two targets: the peer's heartbeat age changes every refresh, this node's card rarely does.
+    setHtml('status-node', thisNode);
+    setHtml('status-peer', peerCard);
     $('node-title').textContent = (st.nodeId || '') + (st.role ? ' · ' + st.role : '') + (st.epoch !== undefined ? ' · epoch ' + st.epoch : '');
   }
 
