@@ -87,7 +87,10 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 if (!auth.authenticate(req.headers().get(HttpHeaderNames.AUTHORIZATION))) {
                     FullHttpResponse r = response(HttpResponseStatus.UNAUTHORIZED, Json.object().put("error",
                             "authorization: missing or wrong (expected: Bearer <admin.token> or basic auth of an admin user)"));
-                    r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, WWW_AUTHENTICATE);
+                    // the console logs in with its own form: no browser login box for its requests
+                    if (!"XMLHttpRequest".equals(req.headers().get("X-Requested-With"))) {
+                        r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, WWW_AUTHENTICATE);
+                    }
                     write(ctx, req, r);
                     return;
                 }

@@ -74,6 +74,7 @@ public final class AdminServer implements AutoCloseable {
     public static AdminServer start(NodeRuntime node, String host, int port) throws IOException {
         SslContext ssl = sslContext(node);
         Authenticator auth = new Authenticator(node.adminToken(), node.store());
+        NodeMetrics metrics = new NodeMetrics(node);
         EventLoopGroup boss = new NioEventLoopGroup(1);
         EventLoopGroup workers = new NioEventLoopGroup(1);
         EventExecutorGroup handlers = new DefaultEventExecutorGroup(2);
@@ -93,7 +94,7 @@ public final class AdminServer implements AutoCloseable {
                             p.addLast("http", new HttpServerCodec());
                             p.addLast("keepAlive", new HttpServerKeepAliveHandler());
                             p.addLast("aggregator", new JsonErrorAggregator(MAX_BODY));
-                            p.addLast(handlers, "handler", new AdminHandler(node, auth));
+                            p.addLast(handlers, "handler", new AdminHandler(node, auth, metrics));
                         }
                     });
             Channel ch = b.bind(host, port).syncUninterruptibly().channel();

@@ -284,7 +284,7 @@ public final class NodeRuntime implements AutoCloseable {
             return "this node is taking over as master; retry in a moment";
         }
         String m = masterAddress();
-        return "this node is the shadow; write to the master" + (m == null ? "" : " (HA address " + m + ")");
+        return "this node is the shadow; write to the master at " + (m == null ? "(unknown: not attached)" : m);
     }
 
     // ------------------------------------------------------------------ HA operations

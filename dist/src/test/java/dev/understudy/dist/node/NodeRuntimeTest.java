@@ -87,6 +87,7 @@ class NodeRuntimeTest {
         Path dir = copy();
         long rev;
         try (NodeRuntime node = NodeRuntime.open(new NodeHome(dir), Clock.system())) {
+            node.start();
             WriteResult r = node.write(ChangeSet.of(ChangeOp.put(ConfigCollection.SETTINGS, "k", Json.object().put("v", 1))));
             assertThat(r.replicated()).isFalse();
             rev = r.revision();
