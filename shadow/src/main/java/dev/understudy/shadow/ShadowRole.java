@@ -240,6 +240,18 @@ public final class ShadowRole implements AutoCloseable {
                     ctx.close();
                     return;
                 }
+                if (pairing != null && pairing.expectedFingerprint() != null) {
+                    // checked before any credential is sent: a wrong master never sees the password
+                    X509Certificate presented = HaTls.peerCertificate(ctx.channel()).orElse(null);
+                    if (presented == null || !Certificates.fingerprintMatches(pairing.expectedFingerprint(), presented)) {
+                        report(Failure.ERROR, "master certificate fingerprint "
+                                + (presented == null ? "none" : Certificates.fingerprint(presented))
+                                + " does not match --master-fingerprint " + pairing.expectedFingerprint()
+                                + " (check you are attaching to the right master; no password was sent)");
+                        ctx.close();
+                        return;
+                    }
+                }
                 Head h = replica.head();
                 ctx.writeAndFlush(new Hello(settings.nodeId(), Role.SHADOW.wireName(), state.get(), epoch.getAsLong(),
                         h.revision(), h.hash(), Versions.SOFTWARE, Versions.PROTOCOL, settings.advertisedHaAddress(),

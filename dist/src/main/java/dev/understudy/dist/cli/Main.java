@@ -25,7 +25,11 @@ public final class Main {
             StatusCommand.class,
             AlertsCommand.class,
             ConfigCommand.class,
-            MappingCommand.class);
+            MappingCommand.class,
+            AttachCommand.class,
+            HaCommands.Detach.class,
+            HaCommands.Reset.class,
+            HaCommands.SwitchRoles.class);
 
     private Main() {}
 

@@ -60,6 +60,7 @@ public final class NodeRuntime implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     private final NodeState initialState;
+    private final String certificateFingerprint;
     private AdminServer admin;
     private EventLoopGroup haGroup;
     private EventLoopGroup dataBoss;
@@ -81,6 +82,13 @@ public final class NodeRuntime implements AutoCloseable {
         this.home = home;
         this.settings = settings;
         this.initialState = state;
+        String fp;
+        try {
+            fp = Certificates.fingerprint(Certificates.readCertificate(home.nodeCrt()));
+        } catch (IOException e) {
+            fp = null;
+        }
+        this.certificateFingerprint = fp;
         this.clock = clock;
         this.store = store;
         this.alerts = alerts;
@@ -378,6 +386,7 @@ public final class NodeRuntime implements AutoCloseable {
         peer.put("revision", p.revision());
         peer.put("lagRevisions", p.lagRevisions());
         peer.put("lastHeartbeatMillisAgo", p.lastHeartbeatMillisAgo());
+        s.put("certificateFingerprint", certificateFingerprint);
         s.put("pid", ProcessHandle.current().pid());
         s.put("startedAt", startedAt);
         s.put("adminPort", admin == null ? settings.adminPort() : admin.port());

@@ -166,7 +166,11 @@ class HaPairTest {
         TestNode master = node("m", Role.MASTER, StoreOptions.defaults());
         TestNode shadow = node("s", Role.SHADOW, StoreOptions.defaults());
         assertThatThrownBy(() -> shadow.ha.attach(HostPort.parse(master.haAddress()), "admin", TestNode.PASSWORD.clone(),
-                "AB:CD").join()).hasMessageContaining("does not match --master-fingerprint");
+                "AB:CD").join()).hasMessageContaining("does not match --master-fingerprint")
+                .hasMessageContaining("no password was sent");
+        // the credentials never reached the master: it saw no pairing attempt at all
+        assertThat(master.alerts.list(true)).isEmpty();
+        assertThat(Files.exists(master.home.peerCrt())).isFalse();
     }
 
     @Test

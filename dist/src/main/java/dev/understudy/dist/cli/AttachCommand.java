@@ -1,0 +1,121 @@
+package dev.understudy.dist.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.understudy.common.clock.Clock;
+import dev.understudy.common.home.HostPort;
+import dev.understudy.common.json.Json;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.locks.LockSupport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code understudy attach}: pairs the running shadow with its master, shows the master's
+ * certificate fingerprint, and follows the initial full transfer with a progress bar.
+ */
+@Command(name = "attach", mixinStandardHelpOptions = true,
+        description = "Pair this (shadow) node with a master; the master's admin password is used once and never stored.")
+final class AttachCommand implements Callable<Integer> {
+
+    private final CliContext ctx;
+
+    @Mixin
+    HomeOption home;
+
+    @Option(names = "--master", required = true, paramLabel = "HOST:HAPORT", description = "the master's HA address")
+    String master;
+
+    @Option(names = "--user", required = true, description = "an admin user of the master")
+    String user;
+
+    @Option(names = "--password-file", required = true, paramLabel = "F", description = "file holding that user's password")
+    Path passwordFile;
+
+    @Option(names = "--master-fingerprint", paramLabel = "SHA256",
+            description = "expected SHA-256 fingerprint of the master's certificate (as `understudy status` shows on the master)")
+    String fingerprint;
+
+    AttachCommand(CliContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public Integer call() {
+        try {
+            HostPort.parse(master);
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage("--master: " + master + " (expected: HOST:HAPORT of the master's HA port)");
+        }
+        String password = readPassword(passwordFile);
+        AdminClient client = AdminClient.forHome(home);
+        var body = Json.object().put("master", master).put("user", user).put("password", password);
+        if (fingerprint != null) {
+            body.put("fingerprint", fingerprint);
+        }
+        JsonNode r = client.ok(client.post("/api/v1/ha/attach", body));
+        ctx.out().println("attached to master " + r.path("masterNodeId").asText() + " at " + master);
+        ctx.out().println("master certificate SHA-256 " + r.path("masterFingerprint").asText()
+                + (fingerprint == null ? "  (compare with `understudy status` on the master)" : "  (matches --master-fingerprint)"));
+        follow(client);
+        return 0;
+    }
+
+    static String readPassword(Path file) {
+        try {
+            String s = Files.readString(file, StandardCharsets.UTF_8);
+            int nl = s.indexOf('\n');
+            String pw = (nl >= 0 ? s.substring(0, nl) : s).replace("\r", "");
+            if (pw.isEmpty()) {
+                throw CliException.usage("--password-file " + file + ": empty (expected: the password on the first line)");
+            }
+            return pw;
+        } catch (IOException e) {
+            throw CliException.failed("--password-file " + file + ": cannot read it (" + e.getMessage() + ")");
+        }
+    }
+
+    /** Shows the initial transfer until the shadow is in sync (bounded: 5 minutes). */
+    private void follow(AdminClient client) {
+        Clock clock = Clock.system();
+        long deadline = clock.nanoTime() + 300_000_000_000L;
+        boolean tty = System.console() != null;
+        String last = "";
+        while (clock.nanoTime() < deadline) {
+            JsonNode s = client.ok(client.get("/api/v1/status"));
+            String state = s.path("state").asText();
+            JsonNode sync = s.path("sync");
+            String line;
+            if (sync.isObject() && sync.path("totalBytes").asLong() > 0) {
+                long got = sync.path("receivedBytes").asLong();
+                long total = sync.path("totalBytes").asLong();
+                int pct = (int) (100 * got / total);
+                line = String.format("full transfer [%-30s] %3d%%  %,d / %,d bytes  %s", "#".repeat(pct * 30 / 100), pct,
+                        got, total, state);
+            } else {
+                line = "state " + state;
+            }
+            if (tty) {
+                ctx.out().print("\r" + line + "   ");
+                ctx.out().flush();
+            } else if (!line.equals(last)) {
+                ctx.out().println(line);
+            }
+            last = line;
+            if (state.equals("STANDBY")) {
+                if (tty) {
+                    ctx.out().println();
+                }
+                ctx.out().println("in sync with the master at revision " + s.path("revision").asLong()
+                        + "; this shadow takes over if the master fails");
+                return;
+            }
+            LockSupport.parkNanos(200_000_000L);
+        }
+        throw CliException.failed("attached, but not in sync after 5 minutes; see `understudy status` and `understudy alerts`");
+    }
+}
