@@ -200,6 +200,32 @@ class FaultProxyTest {
     }
 
     @Test
+    void seededDropsFollowTheSeedsRandomSequence() throws Exception {
+        // A target that answers nothing, so that only the client-to-target direction draws from the seed.
+        try (EchoServer sink = new EchoServer(false)) {
+            proxy.close();
+            proxy = FaultProxy.start(LOOPBACK, 0, LOOPBACK, sink.port());
+            proxy.seed(7);
+            proxy.dropProbability(0.5);
+            Socket s = connect();
+
+            Random expected = new Random(7);
+            int drops = 0;
+            for (int i = 0; i < 40; i++) {
+                s.getOutputStream().write(i);
+                s.getOutputStream().flush();
+                int events = i + 1;
+                // One byte per chunk: wait until this byte was forwarded or dropped before sending the next.
+                await(() -> proxy.bytesToTarget() + proxy.chunksDropped() == events, "byte " + i + " handled");
+                boolean dropped = expected.nextDouble() < 0.5;
+                drops += dropped ? 1 : 0;
+                assertThat(proxy.chunksDropped()).as("drops after byte %d", i).isEqualTo(drops);
+            }
+            assertThat(drops).isBetween(1, 39);
+        }
+    }
+
+    @Test
     void rejectsOutOfRangeSettings() {
         assertThatThrownBy(() -> proxy.dropProbability(1.5))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -328,7 +354,15 @@ class FaultProxyTest {
         private final List<Socket> sockets = new ArrayList<>();
         private final List<Thread> threads = new ArrayList<>();
 
+        private final boolean echoing;
+
         EchoServer() throws IOException {
+            this(true);
+        }
+
+        /** With {@code echoing == false}, reads and discards everything. */
+        EchoServer(boolean echoing) throws IOException {
+            this.echoing = echoing;
             server = new ServerSocket(0, 50, InetAddress.getByName(LOOPBACK));
             acceptor = new Thread(this::acceptLoop, "echo-accept");
             acceptor.setDaemon(true);
@@ -361,13 +395,15 @@ class FaultProxyTest {
             }
         }
 
-        private static void echo(Socket s) {
+        private void echo(Socket s) {
             byte[] buf = new byte[8192];
             try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
                 int n;
                 while ((n = in.read(buf)) >= 0) {
-                    out.write(buf, 0, n);
-                    out.flush();
+                    if (echoing) {
+                        out.write(buf, 0, n);
+                        out.flush();
+                    }
                 }
             } catch (IOException e) {
                 // Reset or closed by the test: stop echoing.
