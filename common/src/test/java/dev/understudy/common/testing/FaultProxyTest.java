@@ -92,6 +92,19 @@ class FaultProxyTest {
     }
 
     @Test
+    void partitionHoldsBackACloseFromTheOtherSide() throws Exception {
+        Socket s = connect();
+        assertEchoes(s, "before");
+        proxy.partition();
+
+        echo.closeAll();
+
+        // No FIN crosses a partition: the client still sees silence, not end of stream.
+        s.setSoTimeout(SILENCE_MILLIS);
+        assertThatThrownBy(() -> s.getInputStream().read()).isInstanceOf(SocketTimeoutException.class);
+    }
+
+    @Test
     void partitionAcceptsNewConnectionsSilentlyAndHealRestoresNewOnes() throws Exception {
         proxy.partition();
         Socket during = connect();
@@ -288,6 +301,10 @@ class FaultProxyTest {
 
         s.setSoTimeout(5_000);
         assertClosedByPeer(s);
+        String prefix = "fault-proxy-" + port + "-";
+        assertThat(Thread.getAllStackTraces().keySet())
+                .noneMatch(t -> t.isAlive() && (t.getName().startsWith(prefix)
+                        || t.getName().equals("fault-proxy-accept-" + port)));
         try (ServerSocket rebound = new ServerSocket()) {
             rebound.setReuseAddress(true);
             rebound.bind(new InetSocketAddress(InetAddress.getByName(LOOPBACK), port));
