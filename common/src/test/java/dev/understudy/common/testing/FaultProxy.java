@@ -55,8 +55,9 @@ import org.slf4j.LoggerFactory;
  *       MAC or framing and the channel must close with a logged reason.</li>
  * </ul>
  *
- * <p>Bounded resources: at most {@value #QUEUED_CHUNKS} chunks of {@value #CHUNK_SIZE} bytes are held per
- * direction (64 KiB), four threads per connection (a reader and a writer per direction) and at most
+ * <p>Bounded resources: per direction, {@value #QUEUED_CHUNKS} queued chunks of at most {@value #CHUNK_SIZE}
+ * bytes (64 KiB) plus the one the reader is handing over and the one the writer holds (so under 96 KiB),
+ * four threads per connection (a reader and a writer per direction) and at most
  * {@link #DEFAULT_MAX_CONNECTIONS} concurrent connections by default; connections beyond the cap are reset.
  * {@link #close()} closes the listener and resets every connection, then joins the threads with a bounded
  * wait.
@@ -65,7 +66,7 @@ public final class FaultProxy implements AutoCloseable {
 
     /** Largest chunk read and forwarded at once. */
     public static final int CHUNK_SIZE = 16 * 1024;
-    /** Chunks held per direction before the reader stops reading (so 64 KiB per direction). */
+    /** Chunks queued per direction before the reader stops reading (64 KiB per direction). */
     public static final int QUEUED_CHUNKS = 4;
     /** Concurrent connections beyond which new ones are reset. */
     public static final int DEFAULT_MAX_CONNECTIONS = 256;
