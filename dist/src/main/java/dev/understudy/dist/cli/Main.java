@@ -29,7 +29,9 @@ public final class Main {
             AttachCommand.class,
             HaCommands.Detach.class,
             HaCommands.Reset.class,
-            HaCommands.SwitchRoles.class);
+            HaCommands.SwitchRoles.class,
+            QuickstartCommand.class,
+            BenchCommand.class);
 
     private Main() {}
 
