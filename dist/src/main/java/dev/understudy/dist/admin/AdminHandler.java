@@ -219,10 +219,16 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private Reply config(FullHttpRequest req, List<String> seg) throws ApiException, IOException {
         if (seg.size() == 1) {
             allow(req, HttpMethod.GET);
+            // export=true: the whole document as stored, users' password hashes included (for `understudy export`)
+            boolean export = new QueryStringDecoder(req.uri()).parameters().getOrDefault("export", List.of()).contains("true");
             return Reply.ok(node.store().read(doc -> {
                 ObjectNode out = Json.object();
                 out.put("revision", node.store().revision());
                 out.put("configHash", node.store().hash());
+                if (export) {
+                    out.set("document", doc.toJson());
+                    return out;
+                }
                 for (ConfigCollection c : ConfigCollection.values()) {
                     out.set(c.wireName(), collectionJson(c, doc.entries(c)));
                 }

@@ -30,6 +30,8 @@ public final class Main {
             HaCommands.Detach.class,
             HaCommands.Reset.class,
             HaCommands.SwitchRoles.class,
+            ExportImportCommands.Export.class,
+            ExportImportCommands.Import.class,
             QuickstartCommand.class,
             BenchCommand.class);
 
