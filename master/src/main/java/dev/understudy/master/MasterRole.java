@@ -273,6 +273,8 @@ public final class MasterRole implements AutoCloseable {
     private final class Inbound extends SimpleChannelInboundHandler<HaMessage> {
         private ShadowSession shadow;
         private ScheduledFuture<?> helloTimeout;
+        // the shadow waits silently while its password is checked: that is not a dead peer
+        private boolean verifying;
         private String peerNode;
 
         @Override
@@ -335,6 +337,7 @@ public final class MasterRole implements AutoCloseable {
                 }
                 // the password hash is deliberately slow: verify off the event loop, then continue on it
                 char[] pw = h.password().toCharArray();
+                verifying = true;
                 CompletableFuture.supplyAsync(() -> {
                     try {
                         return h.user() != null && pairing.verify(h.user(), pw);
@@ -342,6 +345,7 @@ public final class MasterRole implements AutoCloseable {
                         Arrays.fill(pw, '\0');
                     }
                 }).whenComplete((ok, err) -> ctx.executor().execute(() -> {
+                    verifying = false;
                     if (err != null || !ok) {
                         pairingRefused(ctx, "AUTH_FAILED", "shadow " + h.nodeId() + " from " + remoteHost
                                 + " gave a wrong admin user or password (use the master's admin credentials with"
@@ -395,7 +399,7 @@ public final class MasterRole implements AutoCloseable {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof IdleStateEvent) {
+            if (evt instanceof IdleStateEvent && !verifying) {
                 log.warn("closing HA connection from {}: silent for {} ms", ctx.channel().remoteAddress(),
                         settings.takeover().toMillis());
                 ctx.close();

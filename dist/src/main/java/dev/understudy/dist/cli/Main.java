@@ -30,6 +30,7 @@ public final class Main {
             HaCommands.Detach.class,
             HaCommands.Reset.class,
             HaCommands.SwitchRoles.class,
+            RenewCertCommand.class,
             ExportImportCommands.Export.class,
             ExportImportCommands.Import.class,
             QuickstartCommand.class,
