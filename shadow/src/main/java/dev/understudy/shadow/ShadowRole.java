@@ -215,6 +215,7 @@ public final class ShadowRole implements AutoCloseable {
         private long seq;
         private int behindBeats;
         private long lastHeardPosted;
+        private boolean unsyncedAck;
         private long revisionAtLastBeat = -1;
         private Boolean lastInSync;
         private ScheduledFuture<?> heartbeats;
@@ -297,9 +298,14 @@ public final class ShadowRole implements AutoCloseable {
             } else if (msg instanceof Delta d) {
                 heard(d.epoch(), peer.state(), peer.revision());
                 proveAlive();
-                HaMessage reply = replica.onDelta(d, epoch.getAsLong());
-                ctx.writeAndFlush(reply);
-                afterApply(reply);
+                HaMessage reply = replica.onDeltaDeferred(d, epoch.getAsLong());
+                if (reply instanceof Ack) {
+                    // acknowledged after the one fsync for this whole read batch (channelReadComplete)
+                    unsyncedAck = true;
+                } else {
+                    flushDeferred(ctx);
+                    ctx.writeAndFlush(reply);
+                }
             } else if (msg instanceof FullSync fs) {
                 heard(fs.epoch(), peer.state(), fs.revision());
                 proveAlive();
@@ -438,6 +444,31 @@ public final class ShadowRole implements AutoCloseable {
             }
             if (pairResult != null) {
                 pairResult.completeExceptionally(new IllegalStateException(bye.reason()));
+            }
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            flushDeferred(ctx);
+            ctx.fireChannelReadComplete();
+        }
+
+        /** Syncs deltas applied since the last read batch and sends one cumulative ACK. */
+        private void flushDeferred(ChannelHandlerContext ctx) {
+            if (!unsyncedAck) {
+                return;
+            }
+            unsyncedAck = false;
+            try {
+                Head durable = replica.sync();
+                Ack ack = new Ack(epoch.getAsLong(), durable.revision(), durable.hash());
+                ctx.writeAndFlush(ack);
+                afterApply(ack);
+            } catch (java.io.IOException e) {
+                log.error("cannot make replicated revisions durable: {}", e.getMessage());
+                Head h = replica.head();
+                ctx.writeAndFlush(new Nack(epoch.getAsLong(), "local store failure: " + e.getMessage(), false,
+                        h.revision(), h.hash()));
             }
         }
 

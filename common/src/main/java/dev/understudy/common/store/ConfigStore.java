@@ -382,18 +382,29 @@ public final class ConfigStore implements AutoCloseable {
      * before it are kept (and durable) and the exception names the failing one.
      */
     public void applyReplicated(List<Revision> revisions) throws InvalidChangeException, IOException {
-        long end = -1;
-        Revision last = null;
         try {
-            for (Revision r : revisions) {
-                end = appendReplicated(r);
-                last = r;
-            }
+            applyReplicatedDeferred(revisions);
         } finally {
-            if (last != null) {
-                syncTo(end, last);
-            }
+            sync();
         }
+    }
+
+    /**
+     * Applies consecutive revisions from the master without waiting for the disk; they are durable
+     * (and reported to listeners) only after the next {@link #sync()}. Lets a shadow apply every
+     * push of one network read with a single fsync, and acknowledge only after it.
+     */
+    public void applyReplicatedDeferred(List<Revision> revisions) throws InvalidChangeException, IOException {
+        for (Revision r : revisions) {
+            appendReplicated(r);
+        }
+    }
+
+    /** Makes everything written so far durable; returns the durable head. */
+    public Head sync() throws IOException {
+        Head h = head;
+        syncTo(writtenPosition, new Revision(h.revision(), h.hash(), List.of()));
+        return durableHead;
     }
 
     private long appendReplicated(Revision r) throws InvalidChangeException, IOException {
