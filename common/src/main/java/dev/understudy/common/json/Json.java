@@ -71,10 +71,35 @@ public final class Json {
      * Equal trees give equal bytes whatever order their fields were added in.
      */
     public static byte[] canonical(JsonNode node) {
-        try {
-            return CANONICAL.writeValueAsBytes(CANONICAL.treeToValue(node, Object.class));
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(128);
+        try (com.fasterxml.jackson.core.JsonGenerator g = CANONICAL.getFactory().createGenerator(out)) {
+            writeCanonical(g, node);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    // written directly from the tree (no intermediate maps): objects' fields sorted by name at every level
+    private static void writeCanonical(com.fasterxml.jackson.core.JsonGenerator g, JsonNode n) throws IOException {
+        if (n.isObject()) {
+            java.util.List<String> names = new java.util.ArrayList<>(n.size());
+            n.fieldNames().forEachRemaining(names::add);
+            java.util.Collections.sort(names);
+            g.writeStartObject();
+            for (String name : names) {
+                g.writeFieldName(name);
+                writeCanonical(g, n.get(name));
+            }
+            g.writeEndObject();
+        } else if (n.isArray()) {
+            g.writeStartArray();
+            for (JsonNode e : n) {
+                writeCanonical(g, e);
+            }
+            g.writeEndArray();
+        } else {
+            CANONICAL.writeTree(g, n);
         }
     }
 
