@@ -138,7 +138,7 @@ class ConsoleBrowserIT {
     void operatorSeesPushFailureRecoveryAcknowledgesItAndFindsTheShadowReadOnly() throws Exception {
         // takeoverDelay 30 s on both nodes: the master keeps the frozen shadow's connection (and retries the
         // push on it) instead of dropping it after 2 s of silence, and the shadow, frozen for a few seconds,
-        // resumes as a shadow. See the class comment on a shadow frozen for longer than takeoverDelay.
+        // resumes as a shadow (a shadow frozen for longer than its takeoverDelay takes over on SIGCONT: ShadowPauseIT).
         PairedNodes pair = PairedNodes.start(fleet, "console", Map.of("takeoverDelay", "30s"));
         Path profile = pair.work().resolve("chromium-profile");
         Files.createDirectories(profile);
