@@ -332,7 +332,9 @@ class HaproxyFailoverIT {
             r.append("; connections failed for ").append(ms(recovered.startNanos() - firstFailure.startNanos()))
                     .append(" ms (first failure ").append(ms(firstFailure.startNanos() - killedAt))
                     .append(" ms after the kill: ").append(firstFailure.error()).append("; first success after it began ")
-                    .append(ms(recovered.startNanos() - killedAt)).append(" ms after the kill)");
+                    .append(ms(recovered.startNanos() - killedAt)).append(" ms after the kill and completed ")
+                    .append(ms(recovered.endNanos() - killedAt)).append(" ms after it: HAProxy may hold a connection")
+                    .append(" while it retries, so the latter is the interruption a client sees)");
         } else {
             r.append("; no connection failed");
         }
