@@ -39,10 +39,11 @@ class ShadowPauseIT {
     }
 
     @Test
-    @Disabled("product bug: on SIGCONT the shadow goes STANDBY -> SUSPECT -> PROMOTING -> ACTIVE_ALONE (epoch 2) "
-            + "at once ('master silent for N ms') without checking the master, which still serves in epoch 1: two "
-            + "active nodes until the new master's peer check tells the old one to step down (~1.5 s), then an "
-            + "unneeded failover. Enable when the shadow discounts silence measured across its own pause.")
+    @Disabled("product bug, seen in 3 of 3 runs: the shadow ends up master in epoch 2 while the master ran all along."
+            + " Long pause: on SIGCONT it goes STANDBY -> SUSPECT -> PROMOTING at once ('master silent for N ms')."
+            + " Short pause after the master closed the silent connection: SUSPECT ('connection to master lost'), no"
+            + " reconnect reaches the master, PROMOTING after takeoverDelay. Two nodes serve until the new master's"
+            + " peer check makes the old one step down (~1.5 s). Enable once fixed.")
     void aShadowResumingFromAPauseLongerThanTakeoverDelayRejoinsInsteadOfPromoting() throws Exception {
         PairedNodes pair = PairedNodes.start(fleet, "pause");
         pausedPid = pair.shadow().pid();
