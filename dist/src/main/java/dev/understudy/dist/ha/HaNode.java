@@ -88,6 +88,7 @@ public final class HaNode implements AutoCloseable {
     private ScheduledFuture<?> deadlineTick;
     private CompletableFuture<String> pendingSwitch;
     private long persistedAcked;
+    private long lastTick;
     private volatile X509Certificate pinnedPeer;
     private volatile boolean writesStopped;
     private volatile boolean serving;
@@ -159,7 +160,20 @@ public final class HaNode implements AutoCloseable {
         });
         started.join();
         long every = Math.max(timings.heartbeat() / 4, 5_000_000L);
-        loop.scheduleAtFixedRate(() -> handle(new FailoverEvent.Tick()), every, every, TimeUnit.NANOSECONDS);
+        // a tick far later than scheduled means this process did not run (SIGSTOP, swap, long GC)
+        long stallThreshold = Math.max(timings.takeover() / 2, 10 * every);
+        lastTick = clock.nanoTime();
+        loop.scheduleAtFixedRate(() -> {
+            long now = clock.nanoTime();
+            long gap = now - lastTick;
+            lastTick = now;
+            if (gap > stallThreshold) {
+                log.warn("this node did not run for {} ms (paused or starved); the peer gets a fresh takeoverDelay",
+                        gap / 1_000_000);
+                handle(new FailoverEvent.Stalled(gap));
+            }
+            handle(new FailoverEvent.Tick());
+        }, every, every, TimeUnit.NANOSECONDS);
     }
 
     @Override

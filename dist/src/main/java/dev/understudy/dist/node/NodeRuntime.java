@@ -424,7 +424,7 @@ public final class NodeRuntime implements AutoCloseable {
         local.put("scope", "node-local");
         local.put("source", home.nodeJson().toString());
         ObjectNode values = local.putObject("values");
-        settings.describe().forEach(values::put);
+        (ha == null ? settings : ha.settings()).describe().forEach(values::put);
         ObjectNode replicated = s.putObject("replicated");
         replicated.put("scope", "replicated");
         replicated.put("revision", head.revision());

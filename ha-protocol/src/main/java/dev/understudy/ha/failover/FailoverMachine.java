@@ -182,6 +182,8 @@ public final class FailoverMachine {
             return s.state() == DEMOTING ? handOver(s, t, now, out) : s;
         } else if (e instanceof DemoteReceived x) {
             return demoteReceived(s, x, t, now, out);
+        } else if (e instanceof FailoverEvent.Stalled x) {
+            return stalled(s, x.gapNanos(), t, now);
         }
         throw new IllegalArgumentException("unknown event " + e);
     }
@@ -400,6 +402,34 @@ public final class FailoverMachine {
             }
         }
         return s;
+    }
+
+    /**
+     * After a stall of this node, the peer gets a fresh takeoverDelay: a shadow that was itself paused
+     * must not promote over a healthy master because of silence it caused. (A master that really died
+     * meanwhile is replaced one takeoverDelay later; a crash is still confirmed at once by refused
+     * reconnects.)
+     */
+    private static FailoverState stalled(FailoverState s, long gap, FailoverTimings t, long now) {
+        switch (s.state()) {
+            case SYNCING, STANDBY, LAGGING -> {
+                return s.heard(now).takeoverAt(now + t.takeover());
+            }
+            case SUSPECT -> {
+                FailoverState n = s.heard(now).takeoverAt(now + t.takeover());
+                return n.connected() ? n.with(n.inSync() ? STANDBY : LAGGING, "resumed after this node stalled for "
+                        + millis(gap) + " ms") : n;
+            }
+            case CONNECTING -> {
+                return s.takeoverAt() == FailoverState.NEVER ? s : s.takeoverAt(now + t.takeover());
+            }
+            case STARTING -> {
+                return s.takeoverAt(now + t.takeover());
+            }
+            default -> {
+                return s;
+            }
+        }
     }
 
     private static FailoverState promoteReceived(FailoverState s, long epoch, List<FailoverAction> out) {

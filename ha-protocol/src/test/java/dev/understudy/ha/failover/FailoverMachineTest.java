@@ -39,7 +39,8 @@ class FailoverMachineTest {
                 new FailoverEvent.Persisted(6, Role.SHADOW), new FailoverEvent.PromoteReceived(6),
                 new FailoverEvent.ForcePromote(), new FailoverEvent.SwitchRolesRequested(false),
                 new FailoverEvent.SwitchRolesRequested(true), new FailoverEvent.HandoverAcked(10),
-                new FailoverEvent.DemoteReceived(9, "p"), new FailoverEvent.DemoteReceived(1, "p"));
+                new FailoverEvent.DemoteReceived(9, "p"), new FailoverEvent.DemoteReceived(1, "p"),
+                new FailoverEvent.Stalled(5_000 * MS));
     }
 
     /** A representative state for each HaState, epoch 5, paired, deadlines already due. */
@@ -148,6 +149,23 @@ class FailoverMachineTest {
         assertThat(d.all(FailoverAction.StartServing.class)).containsExactly(new FailoverAction.StartServing(6));
         assertThat(d.all(FailoverAction.RaiseAlert.class)).anyMatch(a -> a.category() == AlertCategory.FAILOVER);
         assertThat(d.all(FailoverAction.RecordRoleChange.class)).hasSize(1);
+    }
+
+    @Test
+    void shadowThatWasItselfPausedGivesTheMasterAFreshTakeoverDelay() {
+        Driver d = standbyShadow();
+        // this node stalls for 5 s: the first event after it is the stall report, then ticks
+        d.now += 5_000 * MS;
+        d.on(new FailoverEvent.Stalled(5_000 * MS)).on(new FailoverEvent.Tick());
+        assertThat(d.s.state()).isEqualTo(STANDBY);
+        assertThat(d.all(FailoverAction.PersistState.class)).isEmpty();
+        d.on(new FailoverEvent.PeerHeard(master(5, true))).after(1000);
+        assertThat(d.s.state()).isNotEqualTo(PROMOTING);
+        // a master that really is gone is still replaced, one takeoverDelay after the stall
+        Driver gone = standbyShadow();
+        gone.now += 5_000 * MS;
+        gone.on(new FailoverEvent.Stalled(5_000 * MS)).after(700).after(1400);
+        assertThat(gone.s.state()).isEqualTo(PROMOTING);
     }
 
     @Test
