@@ -158,16 +158,17 @@ public final class ConfigDocument {
         return root;
     }
 
-    /**
-     * Reads a document this node wrote itself (a snapshot), without re-validating every entry: the
-     * caller checks the recomputed hash against the one recorded with it, which detects any damage.
-     * Only the structure is checked here.
-     */
-    public static ConfigDocument fromTrustedJson(JsonNode root) throws InvalidChangeException {
+    /** One entry of a document being read. */
+    @FunctionalInterface
+    private interface EntrySink {
+        void accept(ConfigCollection c, String id, JsonNode value) throws InvalidChangeException;
+    }
+
+    /** Walks {"collection": {"id": value}} checking the structure; each entry goes to {@code sink}. */
+    private static void forEachEntry(JsonNode root, EntrySink sink) throws InvalidChangeException {
         if (root == null || !root.isObject()) {
             throw new InvalidChangeException("document: expected a JSON object of collections");
         }
-        ConfigDocument d = new ConfigDocument();
         for (var f : root.properties()) {
             ConfigCollection c;
             try {
@@ -179,33 +180,31 @@ public final class ConfigDocument {
                 throw new InvalidChangeException("document." + c.wireName() + ": expected a JSON object of entries");
             }
             for (var e : f.getValue().properties()) {
-                if (c == ConfigCollection.MAPPINGS && !e.getValue().isObject()) {
-                    throw new InvalidChangeException("document.mappings." + e.getKey() + ": expected an object");
-                }
-                d.put(c, e.getKey(), e.getValue());
+                sink.accept(c, e.getKey(), e.getValue());
             }
         }
+    }
+
+    /**
+     * Reads a document this node wrote itself (a snapshot), without re-validating every entry: the
+     * caller checks the recomputed hash against the one recorded with it, which detects any damage.
+     * Only the structure is checked here.
+     */
+    public static ConfigDocument fromTrustedJson(JsonNode root) throws InvalidChangeException {
+        ConfigDocument d = new ConfigDocument();
+        forEachEntry(root, (c, id, value) -> {
+            if (c == ConfigCollection.MAPPINGS && !value.isObject()) {
+                throw new InvalidChangeException("document.mappings." + id + ": expected an object");
+            }
+            d.put(c, id, value);
+        });
         return d;
     }
 
     /** Reads a document written by {@link #toJson()}; entries are validated as a change set would be. */
     public static ConfigDocument fromJson(JsonNode root) throws InvalidChangeException {
-        if (root == null || !root.isObject()) {
-            throw new InvalidChangeException("document: expected a JSON object of collections");
-        }
         List<ChangeOp> ops = new ArrayList<>();
-        for (var f : root.properties()) {
-            ConfigCollection c;
-            try {
-                c = ConfigCollection.of(f.getKey());
-            } catch (IllegalArgumentException e) {
-                throw new InvalidChangeException("document." + e.getMessage());
-            }
-            if (!f.getValue().isObject()) {
-                throw new InvalidChangeException("document." + c.wireName() + ": expected a JSON object of entries");
-            }
-            f.getValue().properties().forEach(e -> ops.add(ChangeOp.put(c, e.getKey(), e.getValue())));
-        }
+        forEachEntry(root, (c, id, value) -> ops.add(ChangeOp.put(c, id, value)));
         ConfigDocument d = new ConfigDocument();
         if (!ops.isEmpty()) {
             d.apply(ChangeValidator.validate(d, new ChangeSet(ops), Integer.MAX_VALUE));

@@ -159,17 +159,20 @@ public final class FailoverMachine {
         } else if (e instanceof ConnectFailed x) {
             return connectFailed(s, x.failure(), t, now, out);
         } else if (e instanceof Connected x) {
-            return connected(s, x.peer(), t, now, out);
+            FailoverState r = epochRules(s, x.peer(), t, now, out);
+            return isFinal(s, r) ? r : connected(r, x.peer(), t, now, out);
         } else if (e instanceof ConnectionLost x) {
             return connectionLost(s, x.failure(), t, now, out);
         } else if (e instanceof PeerHeard x) {
-            return peerHeard(s, x.peer(), t, now, out);
+            FailoverState r = epochRules(s, x.peer(), t, now, out);
+            return isFinal(s, r) ? r : peerHeard(r, x.peer(), t, now, out);
         } else if (e instanceof SyncProgress x) {
             return syncProgress(s, x.inSync(), out);
         } else if (e instanceof PushFailed x) {
             return s.state() == ACTIVE_PAIRED ? s.inSync(false).with(ACTIVE_DEGRADED, x.reason()) : s;
         } else if (e instanceof PeerChecked x) {
-            return peerChecked(s, x.peer(), t, now, out);
+            FailoverState r = x.peer() == null ? s : epochRules(s, x.peer(), t, now, out);
+            return isFinal(s, r) ? r : peerChecked(r, x.peer(), t, now, out);
         } else if (e instanceof Persisted x) {
             return persisted(s, x, t, now, out);
         } else if (e instanceof PromoteReceived x) {
@@ -253,11 +256,6 @@ public final class FailoverMachine {
 
     private static FailoverState connected(FailoverState s, PeerInfo peer, FailoverTimings t, long now,
                                            List<FailoverAction> out) {
-        FailoverState r = epochRules(s, peer, t, now, out);
-        if (isFinal(s, r)) {
-            return r;
-        }
-        s = r;
         if (s.state() == CONNECTING || s.state() == SUSPECT) {
             // takeover is armed once connected: from now on silence means the master is gone
             return s.connected(true).heard(now).retryAt(FailoverState.NEVER).takeoverAt(now + t.takeover())
@@ -305,11 +303,6 @@ public final class FailoverMachine {
 
     private static FailoverState peerHeard(FailoverState s, PeerInfo peer, FailoverTimings t, long now,
                                            List<FailoverAction> out) {
-        FailoverState r = epochRules(s, peer, t, now, out);
-        if (isFinal(s, r)) {
-            return r;
-        }
-        s = r;
         FailoverState h = s.heard(now);
         if (shadowConnectedState(s.state()) || s.state() == SUSPECT) {
             h = h.takeoverAt(now + t.takeover());
@@ -511,13 +504,6 @@ public final class FailoverMachine {
 
     private static FailoverState peerChecked(FailoverState s, PeerInfo peer, FailoverTimings t, long now,
                                              List<FailoverAction> out) {
-        if (peer != null) {
-            FailoverState r = epochRules(s, peer, t, now, out);
-            if (isFinal(s, r)) {
-                return r;
-            }
-            s = r;
-        }
         if (s.state() == STARTING) {
             if (peer != null) {
                 out.add(new StartServing(s.epoch()));
@@ -538,7 +524,7 @@ public final class FailoverMachine {
     }
 
     /**
-     * The epoch rules, applied to everything a peer says. Returns the final state when they decide
+     * The epoch rules, applied (by the dispatcher, before any other handling) to everything a peer says. Returns the final state when they decide
      * the step (this node steps down); otherwise returns {@code s}, with a higher epoch adopted by a
      * non-serving node, for the caller's normal handling.
      */
