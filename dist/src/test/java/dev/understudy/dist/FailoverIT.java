@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.understudy.common.json.Json;
 import dev.understudy.common.testing.FaultProxy;
 import dev.understudy.dist.testing.AdminProbe;
 import dev.understudy.dist.testing.EchoServer;
@@ -270,6 +271,126 @@ class FailoverIT {
         assertThat(put(p.masterHome(), "after", "blip")).as("replication continues").isTrue();
     }
 
+    // ---------------------------------------------------------------------------------------------- 4
+
+    /**
+     * A partition of the HA channel, both nodes alive.
+     *
+     * <p>Why two proxies: the shadow attaches through proxy P1 (shadow -> master), but at pairing the master
+     * learns the shadow's HA address directly from its HELLO and later checks its peer there. Cutting only P1
+     * is then an <em>asymmetric</em> partition: the shadow promotes after takeoverDelay, but the old master,
+     * alone, checks its peer every peerCheck (5 heartbeats, at least 500 ms) over the direct path, finds it
+     * serving in a higher epoch and steps down on its own, before any heal. Split brain is detected by whichever
+     * side can still reach the other, so with P1 alone "both active" lasts at most about one peerCheck and
+     * cannot be observed reliably. To show a real split brain and its resolution at heal, the master's view of
+     * the shadow is also routed through a proxy (P2): after pairing both nodes are stopped, the master's
+     * peerAddress in node.json is pointed at P2, and both are restarted.
+     */
+    @Test
+    void partitionThenHealLeavesOneMasterAndReportsOrphans() throws Exception {
+        Path work = NodeProcess.newWorkDir("partition");
+        Path password = work.resolve("admin-password");
+        Path mh = TestHomes.initProcessHome(work.resolve("alpha"), "alpha", "master", password);
+        Path sh = TestHomes.initProcessHome(work.resolve("beta"), "beta", "shadow", password);
+        TestHomes.editNodeJson(mh, FAST);
+        TestHomes.editNodeJson(sh, FAST);
+        NodeProcess m = fleet.start(mh);
+        NodeProcess s = fleet.start(sh);
+        m.awaitReady();
+        s.awaitReady();
+        FaultProxy p1 = FaultProxy.start("127.0.0.1", 0, "127.0.0.1", m.haPort());
+        closeables.add(p1);
+        // a detached shadow does not listen yet (run.json says 0); its HA port was fixed in node.json at first start
+        int shadowHa = Json.tree(Files.readString(sh.resolve("node.json"))).path("haPort").asInt();
+        FaultProxy p2 = FaultProxy.start("127.0.0.1", 0, "127.0.0.1", shadowHa);
+        closeables.add(p2);
+        ok("attach", "--home", sh.toString(), "--master", "127.0.0.1:" + p1.port(), "--user", "admin",
+                "--password-file", password.toString());
+        JsonNode mNode = Json.tree(Files.readString(mh.resolve("node.json")));
+        assertThat(mNode.path("peerAddress").asText()).as("the master learned the shadow's direct HA address")
+                .isEqualTo("127.0.0.1:" + shadowHa);
+        Map<String, String> acked = new LinkedHashMap<>();
+        assertThat(put(mh, "before", "partition")).isTrue();
+        acked.put("before", "partition");
+
+        // route the master's peer checks through P2 as well (see the javadoc); stop shadow first, then master
+        assertThat(s.terminate()).isZero();
+        assertThat(m.terminate()).isZero();
+        TestHomes.editNodeJson(mh, Map.of("peerAddress", "127.0.0.1:" + p2.port()));
+        m = fleet.start(mh);
+        m.awaitReady();
+        s = fleet.start(sh);
+        s.awaitReady();
+        NodeProcess master = m;
+        NodeProcess shadow = s;
+        shadow.awaitState("STANDBY", LONG);
+        master.awaitState("ACTIVE_PAIRED", LONG);
+        long epoch = master.status().path("epoch").asLong();
+
+        p1.partition();
+        p2.partition();
+        await("shadow promoted during the partition").atMost(LONG).pollInterval(Duration.ofMillis(20)).until(() -> {
+            JsonNode st = shadow.statusOrNull();
+            return st != null && st.path("role").asText().equals("master") && st.path("epoch").asLong() == epoch + 1;
+        });
+        master.awaitState("ACTIVE_ALONE", LONG);
+        // split brain, visible: both serve, in different epochs
+        assertThat(master.healthz()).isEqualTo(200);
+        assertThat(shadow.healthz()).isEqualTo(200);
+        assertThat(master.status().path("epoch").asLong()).isEqualTo(epoch);
+        assertThat(shadow.status().path("epoch").asLong()).isEqualTo(epoch + 1);
+
+        Map<String, String> oldOnly = new LinkedHashMap<>();
+        for (int i = 0; i < 3; i++) {
+            assertThat(put(mh, "old" + i, "o" + i)).as("accepted locally, not replicated").isFalse();
+            oldOnly.put("old" + i, "o" + i);
+        }
+        for (int i = 0; i < 2; i++) {
+            assertThat(put(sh, "new" + i, "n" + i)).isFalse();
+            acked.put("new" + i, "n" + i);
+        }
+        // still both active while cut apart (the peer checks cannot get through either proxy)
+        assertThat(master.healthz()).isEqualTo(200);
+        assertThat(shadow.healthz()).isEqualTo(200);
+
+        p1.heal();
+        p2.heal();
+        JsonNode demoted = master.awaitState("STANDBY", LONG);
+        assertThat(demoted.path("role").asText()).isEqualTo("shadow");
+        assertThat(demoted.path("epoch").asLong()).isEqualTo(epoch + 1);
+        JsonNode survivor = shadow.status();
+        assertThat(survivor.path("role").asText()).isEqualTo("master");
+        assertThat(survivor.path("epoch").asLong()).isEqualTo(epoch + 1);
+        await("exactly one node serves").atMost(LONG).until(() -> master.healthz() == 503 && shadow.healthz() == 200);
+        awaitSameConfig(shadow, master);
+
+        // nothing silently lost
+        assertHolds(shadow, acked);
+        assertHolds(master, acked);
+        JsonNode alerts = AdminProbe.get(master.adminPort(), mh, "/api/v1/alerts?all=true");
+        assertThat(alerts.toString()).as("alerts of the old master").contains("ORPHANED_CHANGES");
+        Path orphanedDir = mh.resolve("orphaned");
+        List<Path> files;
+        try (Stream<Path> l = Files.list(orphanedDir)) {
+            files = l.filter(f -> f.toString().endsWith(".json")).toList();
+        }
+        assertThat(files).as("orphaned files").isNotEmpty();
+        StringBuilder orphaned = new StringBuilder();
+        for (Path f : files) {
+            JsonNode o = Json.tree(Files.readString(f));
+            assertThat(o.path("changeSets").isArray()).isTrue();
+            orphaned.append(o);
+        }
+        JsonNode finalConfig = settings(shadow);
+        for (Map.Entry<String, String> e : oldOnly.entrySet()) {
+            boolean kept = e.getValue().equals(finalConfig.path(e.getKey()).asText(null));
+            boolean reported = orphaned.toString().contains("\"" + e.getKey() + "\"")
+                    && orphaned.toString().contains("\"" + e.getValue() + "\"");
+            assertThat(kept || reported).as("%s acknowledged by the old master only: kept or in %s", e.getKey(), files)
+                    .isTrue();
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------- 5
 
     @Test
@@ -341,24 +462,23 @@ class FailoverIT {
         m.awaitReady();
         int haPort = m.haPort();
 
-        Process s = new ProcessBuilder("openssl", "s_client", "-connect", "127.0.0.1:" + haPort, "-tls1_3",
-                "-servername", "localhost")
+        Process s = new ProcessBuilder("openssl", "s_client", "-connect", "127.0.0.1:" + haPort, "-tls1_3")
                 .redirectErrorStream(true).start();
-        // a request after the handshake forces the server's verdict on the (absent) client certificate
+        // stdin stays open: s_client then waits for the server, whose verdict on the (absent) client
+        // certificate arrives after the client's Finished in TLS 1.3
         s.getOutputStream().write("hello\n".getBytes(StandardCharsets.US_ASCII));
         s.getOutputStream().flush();
-        String out;
         if (!s.waitFor(30, TimeUnit.SECONDS)) {
             s.destroyForcibly();
             throw new AssertionError("openssl s_client did not finish: the server neither refused nor closed");
         }
-        out = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        int exit = s.exitValue();
-        boolean alert = out.toLowerCase(java.util.Locale.ROOT).contains("alert");
-        assertThat(exit != 0 || alert).as("s_client refused (exit %d): %s", exit, out).isTrue();
-        assertThat(out).as("s_client output").containsAnyOf("alert certificate required", "alert handshake failure",
-                "certificate required", "handshake failure");
+        String out = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        s.getOutputStream().close();
+        assertThat(s.exitValue()).as("s_client exit code; output: %s", out).isNotZero();
+        assertThat(out).as("s_client output").containsAnyOf("alert bad certificate", "alert certificate required",
+                "alert handshake failure");
         await("the master logs the refusal").atMost(LONG).until(() ->
-                m.log().toLowerCase(java.util.Locale.ROOT).matches("(?s).*(certificate|handshake|tls).*(refus|reject|fail|closing).*"));
+                m.log().contains("refused HA connection from") && m.log().contains("TLS handshake failed"));
+        assertThat(m.healthz()).as("the master still serves").isEqualTo(200);
     }
 }
