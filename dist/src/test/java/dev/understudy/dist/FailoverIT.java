@@ -51,7 +51,7 @@ class FailoverIT {
 
     @AfterEach
     void cleanUp() throws Exception {
-        // resume anything a failed test left stopped, so that the kill below is delivered promptly
+        // SIGKILL also ends a process a failed test left stopped (tests resume what they stop in finally)
         fleet.close();
         for (AutoCloseable c : closeables) {
             c.close();
@@ -389,6 +389,46 @@ class FailoverIT {
             assertThat(kept || reported).as("%s acknowledged by the old master only: kept or in %s", e.getKey(), files)
                     .isTrue();
         }
+    }
+
+    /**
+     * The one-proxy case the javadoc above explains: only the shadow -> master path (P1) is cut. The shadow
+     * promotes after takeoverDelay; the old master, alone, reaches the new master over the direct path with
+     * its periodic peer check and steps down while P1 is still partitioned; it then follows the new master as
+     * shadow over that direct path. Nothing needs a heal.
+     */
+    @Test
+    void oneSidedPartitionIsResolvedByTheSideThatStillReachesItsPeer() throws Exception {
+        FaultProxy[] p1 = new FaultProxy[1];
+        Pair p = startPair("one-sided", FAST, port -> {
+            try {
+                p1[0] = FaultProxy.start("127.0.0.1", 0, "127.0.0.1", port);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            closeables.add(p1[0]);
+            return "127.0.0.1:" + p1[0].port();
+        });
+        assertThat(put(p.masterHome(), "before", "cut")).isTrue();
+        long epoch = p.master().status().path("epoch").asLong();
+
+        p1[0].partition();
+        await("shadow promoted").atMost(LONG).pollInterval(Duration.ofMillis(20)).until(() -> {
+            JsonNode st = p.shadow().statusOrNull();
+            return st != null && st.path("role").asText().equals("master") && st.path("epoch").asLong() == epoch + 1;
+        });
+        // still partitioned: the old master finds out by itself and follows the new master directly
+        JsonNode old = p.master().awaitState("STANDBY", LONG);
+        assertThat(old.path("epoch").asLong()).isEqualTo(epoch + 1);
+        assertThat(p.master().healthz()).isEqualTo(503);
+        assertThat(p.shadow().healthz()).isEqualTo(200);
+        assertThat(p.master().events().stream().anyMatch(e -> "shadow".equals(e.path("to").asText())
+                && e.path("reason").asText().contains("epoch " + (epoch + 1)))).as("%s", p.master().events()).isTrue();
+        assertThat(put(p.shadowHome(), "during", "cut")).as("replicated over the direct path").isTrue();
+        awaitSameConfig(p.shadow(), p.master());
+        assertHolds(p.master(), Map.of("before", "cut", "during", "cut"));
+        p1[0].heal();
+        assertThat(p.shadow().status().path("role").asText()).isEqualTo("master");
     }
 
     // ---------------------------------------------------------------------------------------------- 5
