@@ -97,6 +97,10 @@ public final class HaNode implements AutoCloseable {
     private volatile long publishedEpoch;
     private volatile SyncProgress syncProgress;
     private volatile boolean closed;
+    /** When the loop last ran (any event): a gap longer than takeoverDelay means this process was paused or starved. */
+    private volatile long lastLoopNanos;
+    /** Serving is suspended after such a gap until the peer has been checked (the shadow may have taken over). */
+    private volatile boolean heldAfterStall;
 
     public HaNode(NodeHome home, NodeSettings settings, NodeState state, ConfigStore store, AlertStore alerts, Clock clock,
                   EventLoopGroup boss, EventLoopGroup workers, PrivateKey key, X509Certificate cert, ServingHooks hooks)
@@ -159,6 +163,7 @@ public final class HaNode implements AutoCloseable {
             }
         });
         started.join();
+        lastLoopNanos = clock.nanoTime();
         long every = Math.max(timings.heartbeat() / 4, 5_000_000L);
         // a tick far later than scheduled means this process did not run (SIGSTOP, swap, long GC)
         long stallThreshold = Math.max(timings.takeover() / 2, 10 * every);
@@ -215,6 +220,7 @@ public final class HaNode implements AutoCloseable {
             return;
         }
         try {
+            checkStall();
             FailoverState before = fs;
             FailoverMachine.Transition t = FailoverMachine.step(fs, e, timings, clock.nanoTime());
             fs = t.next();
@@ -225,11 +231,48 @@ public final class HaNode implements AutoCloseable {
             ensureRole();
             publish();
             settleSwitch(before);
+            releaseStallHold(e);
             if (e instanceof FailoverEvent.Tick) {
                 persistAckedRevision();
             }
         } catch (RuntimeException ex) {
             log.error("failover step on {} failed", e, ex);
+        }
+    }
+
+    /**
+     * A paired active node whose own loop did not run for takeoverDelay (SIGSTOP, VM freeze, starvation)
+     * cannot know whether its shadow took over meanwhile: it stops serving at once and checks its peer
+     * before serving again (DESIGN.md §5: a node must not serve in an epoch that was superseded).
+     */
+    private void checkStall() {
+        long now = clock.nanoTime();
+        long gap = now - lastLoopNanos;
+        lastLoopNanos = now;
+        if (gap >= timings.takeover() && serving && fs.paired() && fs.state().serving() && !heldAfterStall) {
+            log.warn("this node did not run for {} ms (paused or starved; takeoverDelay {} ms): the shadow may have taken"
+                    + " over, so serving stops until the peer is checked", gap / 1_000_000, timings.takeover() / 1_000_000);
+            heldAfterStall = true;
+            serving = false;
+            hooks.stopServing("paused for " + gap / 1_000_000 + " ms; checking the peer before serving again");
+            checkPeer(0);
+        }
+    }
+
+    private void releaseStallHold(FailoverEvent e) {
+        if (!heldAfterStall) {
+            return;
+        }
+        if (!fs.state().serving()) {
+            heldAfterStall = false; // stepped down: nothing to resume
+        } else if (e instanceof FailoverEvent.PeerChecked && fs.state() != HaState.DEMOTING) {
+            heldAfterStall = false;
+            if (!serving) {
+                log.info("peer checked after the pause: no other node serves in a higher epoch; serving again in epoch {}",
+                        fs.epoch());
+                serving = true;
+                hooks.startServing(fs.epoch());
+            }
         }
     }
 
@@ -608,11 +651,17 @@ public final class HaNode implements AutoCloseable {
     /** Whether this node accepts writes now (an active master not handing over). */
     public boolean acceptsWrites() {
         HaState s = published;
-        return s.serving() && s != HaState.DEMOTING && !writesStopped;
+        return s.serving() && s != HaState.DEMOTING && !writesStopped && !heldAfterStall && !stalledNow();
     }
 
+    /** Whether this node serves now; false also between a long pause and the loop noticing it. */
     public boolean serving() {
-        return serving;
+        return serving && !stalledNow();
+    }
+
+    private boolean stalledNow() {
+        // answered on other threads, possibly before the loop has run after a resume: do not vouch for serving then
+        return settings.peerAddress() != null && clock.nanoTime() - lastLoopNanos >= timings.takeover();
     }
 
     public HaState state() {

@@ -327,7 +327,10 @@ public final class FailoverMachine {
     private static FailoverState tick(FailoverState s, FailoverTimings t, long now, List<FailoverAction> out) {
         switch (s.state()) {
             case CONNECTING -> {
-                if (now >= s.takeoverAt()) {
+                // only after an attempt has failed (retry pending): a connection still being set up on a slow
+                // host is no evidence that the master is gone (the attempt itself is bounded by the connect,
+                // TLS handshake and HELLO timeouts, and ends in ConnectFailed)
+                if (now >= s.takeoverAt() && s.retryAt() != FailoverState.NEVER) {
                     return promote(s, s.epoch() + 1, "master unreachable for " + millis(t.takeover())
                             + " ms since this shadow started", false, out);
                 }
@@ -531,8 +534,11 @@ public final class FailoverMachine {
     private static FailoverState epochRules(FailoverState s, PeerInfo peer, FailoverTimings t, long now,
                                             List<FailoverAction> out) {
         boolean meActive = s.state().serving() || s.state() == STARTING || s.state() == PROMOTING;
+        // a promoting node already holds its new epoch: a heartbeat the handing-over master sent just before
+        // the PROMOTE (still claiming the old epoch) must not win on the node-id tie-break
+        long mine = s.state() == PROMOTING ? Math.max(s.epoch(), s.pendingEpoch()) : s.epoch();
         if (peer.active() && meActive) {
-            if (outranks(peer.epoch(), peer.nodeId(), s.epoch(), s.nodeId())) {
+            if (outranks(peer.epoch(), peer.nodeId(), mine, s.nodeId())) {
                 return stepDown(s, peer.epoch(), "peer " + peer.nodeId() + " is serving in epoch " + peer.epoch()
                         + " (this node: " + s.epoch() + ")", t, now, out);
             }

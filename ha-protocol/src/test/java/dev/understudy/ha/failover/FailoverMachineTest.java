@@ -314,4 +314,39 @@ class FailoverMachineTest {
         d.after(1000);
         assertThat(d.all(FailoverAction.CheckPeer.class)).hasSize(1);
     }
+
+    @Test
+    void aConnectionStillBeingSetUpDoesNotPromoteAfterStepDown() {
+        long now = 1_000 * MS;
+        // a master told of a higher epoch steps down and connects to the new master (attempt in flight)
+        FailoverState active = new FailoverState(ACTIVE_ALONE, 5, "n", true, false, false, now, FailoverState.NEVER,
+                FailoverState.NEVER, 0, 0, false, "test");
+        Transition down = FailoverMachine.step(active, new FailoverEvent.PeerChecked(master(6, true), null), T, now);
+        assertThat(down.next().state()).isEqualTo(CONNECTING);
+        // takeoverDelay passes while the (slow) TLS connection is still being set up: no promotion
+        long late = now + T.takeover() + 100 * MS;
+        Transition t = FailoverMachine.step(down.next(), new FailoverEvent.Tick(), T, late);
+        assertThat(t.next().state()).isEqualTo(CONNECTING);
+        // the attempt completes: it becomes the new master's shadow
+        assertThat(FailoverMachine.step(t.next(), new FailoverEvent.Connected(master(6, true)), T, late).next().state())
+                .isEqualTo(SYNCING);
+        // whereas a failed attempt past the deadline does promote
+        FailoverState failed = FailoverMachine.step(t.next(), new FailoverEvent.ConnectFailed(Failure.REFUSED), T, late).next();
+        assertThat(FailoverMachine.step(failed, new FailoverEvent.Tick(), T, late + MS).next().state()).isEqualTo(PROMOTING);
+    }
+
+    @Test
+    void aPromotingNodeIgnoresTheLastHeartbeatOfTheMasterThatHandedOver() {
+        long now = 1_000 * MS;
+        // node "a" (lower id than the master "m") is told to promote to epoch 6
+        FailoverState standby = new FailoverState(STANDBY, 5, "a", true, true, true, now, now + T.takeover(),
+                FailoverState.NEVER, 0, 0, false, "test");
+        Transition p = FailoverMachine.step(standby, new FailoverEvent.PromoteReceived(6), T, now);
+        assertThat(p.next().state()).isEqualTo(PROMOTING);
+        // a heartbeat sent by the master just before it handed over still says "active in epoch 5"
+        Transition t = FailoverMachine.step(p.next(), new FailoverEvent.PeerHeard(master(5, true)), T, now + MS);
+        assertThat(t.next().state()).as("not aborted by the id tie-break of equal epochs").isEqualTo(PROMOTING);
+        assertThat(FailoverMachine.step(t.next(), new FailoverEvent.Persisted(6, Role.MASTER), T, now + 2 * MS).next()
+                .state()).isEqualTo(ACTIVE_ALONE);
+    }
 }
