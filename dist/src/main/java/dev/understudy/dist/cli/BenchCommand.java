@@ -2,6 +2,7 @@ package dev.understudy.dist.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.understudy.common.json.Json;
+import dev.understudy.dist.bench.FailoverBenchmark;
 import dev.understudy.dist.bench.Percentiles;
 import dev.understudy.dist.bench.PushBenchmark;
 import java.nio.file.Files;
@@ -70,7 +71,18 @@ final class BenchCommand implements Callable<Integer> {
                             r.mappings(), r.documentBytes(), r.transfer(), r.attach());
                 }
                 case "failover" -> {
-                    text = FailoverBench.run(ctx, samples, out);
+                    FailoverBenchmark.Options o = FailoverBenchmark.Options.defaults(
+                            FailoverBenchmark.launcherFromSystemProperty(), dir.resolve("failover"));
+                    if (samples != null) {
+                        o = new FailoverBenchmark.Options(o.launcher(), o.workDir(), samples, o.pauses(),
+                                o.heartbeatInterval(), o.takeoverDelay());
+                    }
+                    FailoverBenchmark.Result r = FailoverBenchmark.run(o, json ? System.err : ctx.out());
+                    if (json) {
+                        ctx.out().println(r.toJson());
+                        return 0;
+                    }
+                    text = r.toText();
                 }
                 default -> throw CliException.usage("benchmark: " + what + " (expected: push, fullsync or failover)");
             }
@@ -100,15 +112,6 @@ final class BenchCommand implements Callable<Integer> {
             try (var s = Files.walk(dir)) {
                 s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
-        }
-    }
-
-    /** The failover benchmark needs real processes: kill -9 has to hit a real master. */
-    static final class FailoverBench {
-        private FailoverBench() {}
-
-        static String run(CliContext ctx, Integer samples, ObjectNode out) {
-            throw CliException.failed("bench failover: not available in this build yet (see the README's benchmark section)");
         }
     }
 }

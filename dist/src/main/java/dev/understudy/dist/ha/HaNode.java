@@ -88,7 +88,6 @@ public final class HaNode implements AutoCloseable {
     private ScheduledFuture<?> deadlineTick;
     private CompletableFuture<String> pendingSwitch;
     private long persistedAcked;
-    private long lastTick;
     private volatile X509Certificate pinnedPeer;
     private volatile boolean writesStopped;
     private volatile boolean serving;
@@ -165,20 +164,7 @@ public final class HaNode implements AutoCloseable {
         started.join();
         lastLoopNanos = clock.nanoTime();
         long every = Math.max(timings.heartbeat() / 4, 5_000_000L);
-        // a tick far later than scheduled means this process did not run (SIGSTOP, swap, long GC)
-        long stallThreshold = Math.max(timings.takeover() / 2, 10 * every);
-        lastTick = clock.nanoTime();
-        loop.scheduleAtFixedRate(() -> {
-            long now = clock.nanoTime();
-            long gap = now - lastTick;
-            lastTick = now;
-            if (gap > stallThreshold) {
-                log.warn("this node did not run for {} ms (paused or starved); the peer gets a fresh takeoverDelay",
-                        gap / 1_000_000);
-                handle(new FailoverEvent.Stalled(gap));
-            }
-            handle(new FailoverEvent.Tick());
-        }, every, every, TimeUnit.NANOSECONDS);
+        loop.scheduleAtFixedRate(() -> handle(new FailoverEvent.Tick()), every, every, TimeUnit.NANOSECONDS);
     }
 
     @Override
@@ -220,7 +206,11 @@ public final class HaNode implements AutoCloseable {
             return;
         }
         try {
-            checkStall();
+            long gap = checkStall();
+            if (gap >= Math.max(timings.takeover() / 2, 10 * timings.heartbeat() / 4) && !(e instanceof FailoverEvent.Stalled)) {
+                // silence measured across this node's own stall is not the peer's: the machine discounts it
+                handle(new FailoverEvent.Stalled(gap));
+            }
             FailoverState before = fs;
             FailoverMachine.Transition t = FailoverMachine.step(fs, e, timings, clock.nanoTime());
             fs = t.next();
@@ -245,7 +235,7 @@ public final class HaNode implements AutoCloseable {
      * cannot know whether its shadow took over meanwhile: it stops serving at once and checks its peer
      * before serving again (DESIGN.md §5: a node must not serve in an epoch that was superseded).
      */
-    private void checkStall() {
+    private long checkStall() {
         long now = clock.nanoTime();
         long gap = now - lastLoopNanos;
         lastLoopNanos = now;
@@ -257,6 +247,7 @@ public final class HaNode implements AutoCloseable {
             hooks.stopServing("paused for " + gap / 1_000_000 + " ms; checking the peer before serving again");
             checkPeer(0);
         }
+        return gap;
     }
 
     private void releaseStallHold(FailoverEvent e) {
