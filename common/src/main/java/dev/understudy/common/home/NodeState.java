@@ -45,7 +45,7 @@ public record NodeState(
             }
             return s;
         } catch (IOException | IllegalArgumentException e) {
-            throw new IOException(file + ": " + e.getMessage()
+            throw new IOException(file + ": " + Json.describe(e)
                     + " (the node's epoch and role are unknown; restore the file or run `understudy reset`)", e);
         }
     }
