@@ -192,4 +192,39 @@ class HomeFilesFuzzTest {
         }
         assertThat(committed.revision()).isEqualTo(opened.revision() + 1);
     }
+    /**
+     * One journal record with a valid checksum and fuzzed JSON content, after a few real records:
+     * what the CRC admits must still be checked before it is applied.
+     */
+    @FuzzTest(maxDuration = "60s")
+    void journalRecord(byte[] payload) throws Exception {
+        Path dir = root().resolve("journal");
+        Files.createDirectories(dir);
+        clean(dir);
+        Head real;
+        try (ConfigStore store = ConfigStore.open(dir)) {
+            store.commit(ChangeSet.of(ChangeOp.put(ConfigCollection.SETTINGS, "a", Json.mapper().getNodeFactory().numberNode(1))));
+            store.commit(ChangeSet.of(ChangeOp.put(ConfigCollection.MAPPINGS, "web", Json.tree(
+                    "{\"listenPort\":18080,\"backendHost\":\"10.0.0.5\",\"backendPort\":80}"))));
+            real = store.head();
+        }
+        Path journal;
+        try (Stream<Path> s = Files.list(dir)) {
+            journal = s.filter(p -> p.getFileName().toString().startsWith("journal-")).findFirst().orElseThrow();
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(payload);
+        byte[] record = ByteBuffer.allocate(8 + payload.length).putInt(payload.length).putInt((int) crc.getValue())
+                .put(payload).array();
+        Files.write(journal, record, java.nio.file.StandardOpenOption.APPEND);
+        try (ConfigStore store = ConfigStore.open(dir)) {
+            // opened: the record was empty (a torn write), or applied as the next revision, or dropped as foreign history
+            assertThat(store.revision()).isBetween(real.revision(), real.revision() + 1);
+            if (store.revision() == real.revision()) {
+                assertThat(store.head()).isEqualTo(real);
+            }
+        } catch (IOException e) {
+            assertThat(e.getMessage()).as("a refusal names the journal file").contains(journal.getFileName().toString());
+        }
+    }
 }
