@@ -39,9 +39,13 @@ public record NodeState(
 
     public static NodeState load(Path file) throws IOException {
         try {
-            return Json.read(Files.readAllBytes(file), NodeState.class);
+            NodeState s = Json.read(Files.readAllBytes(file), NodeState.class);
+            if (s == null) {
+                throw new IOException("empty or null (expected: a JSON object with epoch, role, lastAckedRevision)");
+            }
+            return s;
         } catch (IOException | IllegalArgumentException e) {
-            throw new IOException(file + ": " + e.getMessage()
+            throw new IOException(file + ": " + Json.describe(e)
                     + " (the node's epoch and role are unknown; restore the file or run `understudy reset`)", e);
         }
     }

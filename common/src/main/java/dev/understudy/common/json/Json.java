@@ -122,4 +122,22 @@ public final class Json {
         }
         return node;
     }
+
+    /**
+     * What went wrong reading JSON, on one line and without Jackson's source excerpt: the
+     * parser's own message and where ("not valid JSON: Unexpected end-of-input (line 1, column 17)").
+     */
+    public static String describe(Exception e) {
+        if (e instanceof JsonProcessingException j) {
+            String what = j instanceof com.fasterxml.jackson.core.exc.StreamReadException ? "not valid JSON: " : "";
+            com.fasterxml.jackson.core.JsonLocation l = j.getLocation();
+            String where = l == null || l.getLineNr() < 0 ? "" : " (line " + l.getLineNr() + ", column " + l.getColumnNr() + ")";
+            return what + oneLine(j.getOriginalMessage()) + where;
+        }
+        return oneLine(e.getMessage());
+    }
+
+    private static String oneLine(String s) {
+        return s == null ? "unreadable" : s.replaceAll("\\s*[\\r\\n]+\\s*", " ").strip();
+    }
 }
