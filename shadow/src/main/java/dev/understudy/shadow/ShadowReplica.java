@@ -49,6 +49,7 @@ public final class ShadowReplica {
     private volatile long lastTransferNanos = -1;
     private Progress progress = (r, t, why) -> { };
     private long transferId = -1;
+    private volatile boolean installing;
     private int nextChunk;
     private ByteArrayOutputStream transfer;
     private long orphanCheckFrom = -1;
@@ -88,9 +89,14 @@ public final class ShadowReplica {
         return store.head();
     }
 
-    /** Whether a full transfer is being received (its chunks are not all here yet). */
+    /** Whether a full transfer is being received or installed (the head is about to be replaced). */
     public boolean transferInProgress() {
-        return transfer != null;
+        return transfer != null || installing;
+    }
+
+    /** Marks the install of a complete transfer as running elsewhere (see ShadowRole). */
+    void installing(boolean now) {
+        installing = now;
     }
 
     /** Applies a delta durably; returns the answer for the master. */

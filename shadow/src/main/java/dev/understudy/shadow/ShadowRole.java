@@ -86,6 +86,11 @@ public final class ShadowRole implements AutoCloseable {
     private final AtomicReference<Channel> channel = new AtomicReference<>();
     private volatile PeerView peer = PeerView.NONE;
     private volatile X509Certificate pinnedMaster;
+    private final java.util.concurrent.ExecutorService installer = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "full-transfer-install");
+        t.setDaemon(true);
+        return t;
+    });
     private volatile boolean closed;
 
     public ShadowRole(Settings settings, EventLoopGroup group, ShadowReplica replica, Clock clock, LongSupplier epoch,
@@ -203,6 +208,7 @@ public final class ShadowRole implements AutoCloseable {
     public void close() {
         closed = true;
         disconnect("shadow role stopped");
+        installer.shutdown();
     }
 
     /** One connection's handler; stale once a newer connection replaced it. */
@@ -309,10 +315,27 @@ public final class ShadowRole implements AutoCloseable {
             } else if (msg instanceof FullSync fs) {
                 heard(fs.epoch(), peer.state(), fs.revision());
                 proveAlive();
-                HaMessage reply = replica.onFullSync(fs, epoch.getAsLong());
-                if (reply != null) {
-                    ctx.writeAndFlush(reply);
-                    afterApply(reply);
+                if (fs.last()) {
+                    // installing a large document takes seconds: not on the event loop, where the master's
+                    // heartbeats must keep proving it alive meanwhile
+                    replica.installing(true);
+                    installer.execute(() -> {
+                        HaMessage reply;
+                        try {
+                            reply = replica.onFullSync(fs, epoch.getAsLong());
+                        } finally {
+                            replica.installing(false);
+                        }
+                        ctx.executor().execute(() -> {
+                            ctx.writeAndFlush(reply);
+                            afterApply(reply);
+                        });
+                    });
+                } else {
+                    HaMessage reply = replica.onFullSync(fs, epoch.getAsLong());
+                    if (reply != null) {
+                        ctx.writeAndFlush(reply);
+                    }
                 }
             } else if (msg instanceof Promote p) {
                 log.info("master {} hands over: promote in epoch {} at revision {}", peer.nodeId(), p.epoch(), p.revision());

@@ -139,6 +139,9 @@ public final class HaNode implements AutoCloseable {
             }
         }
         this.persistedAcked = state.lastAckedRevision();
+        if (state.orphanCheckFrom() != null) {
+            replica.checkOrphansFrom(state.orphanCheckFrom(), this::orphaned);
+        }
     }
 
     // ------------------------------------------------------------------ lifecycle
@@ -221,6 +224,7 @@ public final class HaNode implements AutoCloseable {
             ensureRole();
             publish();
             settleSwitch(before);
+            clearOrphanCheckWhenInSync();
             releaseStallHold(e);
             if (e instanceof FailoverEvent.Tick) {
                 persistAckedRevision();
@@ -381,9 +385,28 @@ public final class HaNode implements AutoCloseable {
         }
         if (c.from() == Role.MASTER && c.to() == Role.SHADOW) {
             long acked = Math.max(persistedAcked, master == null ? 0 : master.ackedRevision());
+            // durable: a restart before the first resync must still report what the new master lacks
+            saveOrphanCheck(acked);
             replica.checkOrphansFrom(acked, this::orphaned);
         }
         hook.run(c.from().wireName(), c.to().wireName(), c.epoch());
+    }
+
+    private void saveOrphanCheck(Long from) {
+        try {
+            NodeState next = nodeState.withOrphanCheckFrom(from);
+            home.saveState(next);
+            nodeState = next;
+        } catch (IOException e) {
+            log.error("cannot record the pending orphan check in {}: {}", home.stateJson(), e.getMessage());
+        }
+    }
+
+    /** Once this former master is in sync, whatever it lacked has been reported (or there was nothing). */
+    private void clearOrphanCheckWhenInSync() {
+        if (nodeState.orphanCheckFrom() != null && fs.state() == HaState.STANDBY) {
+            saveOrphanCheck(null);
+        }
     }
 
     private void orphaned(ShadowReplica.Orphans o) {
