@@ -86,6 +86,7 @@ public final class HaNode implements AutoCloseable {
     private MasterRole master;
     private ShadowRole shadow;
     private ScheduledFuture<?> deadlineTick;
+    private long scheduledDeadline = Long.MAX_VALUE;
     private CompletableFuture<String> pendingSwitch;
     private long persistedAcked;
     private volatile X509Certificate pinnedPeer;
@@ -225,6 +226,7 @@ public final class HaNode implements AutoCloseable {
             publish();
             settleSwitch(before);
             clearOrphanCheckWhenInSync();
+            scheduleDeadline();
             releaseStallHold(e);
             if (e instanceof FailoverEvent.Tick) {
                 persistAckedRevision();
@@ -269,6 +271,23 @@ public final class HaNode implements AutoCloseable {
                 hooks.startServing(fs.epoch());
             }
         }
+    }
+
+    /**
+     * A tick exactly at the machine's next deadline (e.g. the quick re-connect that confirms a
+     * crashed master), instead of waiting for the next periodic tick.
+     */
+    private void scheduleDeadline() {
+        long next = fs.nextDeadline();
+        if (next == Long.MAX_VALUE || next == scheduledDeadline) {
+            return;
+        }
+        if (deadlineTick != null) {
+            deadlineTick.cancel(false);
+        }
+        scheduledDeadline = next;
+        long delay = Math.max(0, next - clock.nanoTime());
+        deadlineTick = loop.schedule(() -> handle(new FailoverEvent.Tick()), delay, TimeUnit.NANOSECONDS);
     }
 
     private void publish() {
