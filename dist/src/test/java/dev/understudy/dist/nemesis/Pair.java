@@ -41,6 +41,10 @@ final class Pair implements AutoCloseable {
         volatile NodeProcess process;
         volatile int adminPort;
         volatile boolean down;
+        /** The clock offset the running process was started with (libfaketime), in seconds. */
+        volatile int skewSeconds;
+        /** The largest offset this node ever ran with, for matching its alert times against the test's clock. */
+        volatile int maxSkewSeconds;
 
         Node(String id, Path home) throws IOException {
             this.id = id;
@@ -121,8 +125,10 @@ final class Pair implements AutoCloseable {
                 }
                 await("nm-b in STANDBY").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() ->
                         ok("status", "--home", homeB.toString(), "--json").json().path("state").asText().equals("STANDBY"));
-                pa.terminate();
+                // the shadow first: a shadow that sees its master stop would promote itself (epoch 2) and the
+                // schedule would start from two masters
                 pb.terminate();
+                pa.terminate();
             } finally {
                 boot.close();
             }
@@ -145,6 +151,15 @@ final class Pair implements AutoCloseable {
             pair = new Pair(work, a, b, toA, toB);
             pair.launch(a);
             pair.launch(b);
+            Pair started = pair;
+            // either orientation: on a loaded machine the restarted shadow may have taken over already
+            await("one node ACTIVE_PAIRED and the other STANDBY before the schedule").atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(100)).until(() -> {
+                        String stateA = started.status(a, 1_000).map(j -> j.path("state").asText()).orElse("");
+                        String stateB = started.status(b, 1_000).map(j -> j.path("state").asText()).orElse("");
+                        return stateA.equals("ACTIVE_PAIRED") && stateB.equals("STANDBY")
+                                || stateB.equals("ACTIVE_PAIRED") && stateA.equals("STANDBY");
+                    });
             return pair;
         } catch (Exception | Error e) {
             if (pair != null) {
@@ -161,13 +176,41 @@ final class Pair implements AutoCloseable {
         }
     }
 
+    /** libfaketime's thread-safe library, when installed (package faketime). */
+    static final Optional<Path> LIBFAKETIME = java.util.stream.Stream.of(
+                    "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1", "/usr/lib/aarch64-linux-gnu/faketime/libfaketimeMT.so.1",
+                    "/usr/lib/faketime/libfaketimeMT.so.1", "/usr/local/lib/faketime/libfaketimeMT.so.1")
+            .map(Path::of).filter(Files::isReadable).findFirst();
+
     /** Starts the node's process and waits until it is ready (its admin port is then known). */
     void launch(Node n) throws IOException {
-        NodeProcess p = fleet.start(n.home);
+        launch(n, 0);
+    }
+
+    /**
+     * Starts the node's process with its wall clock off by {@code skewSeconds} (libfaketime; 0 = the real
+     * clock) and waits until it is ready. Returns whether the node's own clock honoured the offset: the
+     * startedAt it wrote to run.json lies in the test's [exec, ready] window shifted by the offset (+-1 s).
+     */
+    boolean launch(Node n, int skewSeconds) throws IOException {
+        java.util.Map<String, String> env = java.util.Map.of();
+        if (skewSeconds != 0) {
+            Path lib = LIBFAKETIME.orElseThrow(() -> new IllegalStateException("libfaketime: not installed"
+                    + " (expected: the faketime package, for SKEW faults)"));
+            env = java.util.Map.of("LD_PRELOAD", lib.toString(), "FAKETIME", (skewSeconds > 0 ? "+" : "") + skewSeconds + "s",
+                    "FAKETIME_NO_CACHE", "0");
+        }
+        long before = System.currentTimeMillis();
+        NodeProcess p = fleet.start(n.home, env);
         RunFile run = p.awaitReady();
+        long after = System.currentTimeMillis();
         n.adminPort = run.adminPort();
         n.process = p;
+        n.skewSeconds = skewSeconds;
+        n.maxSkewSeconds = Math.max(n.maxSkewSeconds, Math.abs(skewSeconds));
         n.down = false;
+        long shifted = java.time.Instant.parse(run.startedAt()).toEpochMilli() - skewSeconds * 1000L;
+        return shifted >= before - 1_000 && shifted <= after + 1_000;
     }
 
     void kill(Node n) throws InterruptedException {

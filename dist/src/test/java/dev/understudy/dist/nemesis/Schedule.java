@@ -27,7 +27,12 @@ record Schedule(long seed, List<Op> ops) {
         /** Chunks of the HA channel dropped with a probability (the TLS stream breaks, the channel reconnects). */
         DROP,
         /** Both nodes killed at once (the pair's worst crash), restarted in order. */
-        KILL_BOTH
+        KILL_BOTH,
+        /**
+         * kill -9 of a node and restart under libfaketime with its wall clock off by {@code amount} seconds
+         * (negative: behind); it keeps that clock until a later KILL restarts it normally.
+         */
+        SKEW
     }
 
     /**
@@ -48,6 +53,7 @@ record Schedule(long seed, List<Op> ops) {
             };
             String what = switch (kind) {
                 case DELAY -> " " + amount + "ms";
+                case SKEW -> " clock " + (amount >= 0 ? "+" : "") + amount + "s";
                 case DROP -> " " + amount + "%";
                 default -> "";
             };
@@ -63,13 +69,18 @@ record Schedule(long seed, List<Op> ops) {
         long td = takeoverDelay.toMillis();
         while (total < seconds * 1000L) {
             int pick = r.nextInt(100);
-            Kind kind = pick < 20 ? Kind.KILL : pick < 32 ? Kind.PAUSE_SHORT : pick < 46 ? Kind.PAUSE_LONG
-                    : pick < 66 ? Kind.PARTITION : pick < 80 ? Kind.DELAY : pick < 94 ? Kind.DROP : Kind.KILL_BOTH;
+            Kind kind = pick < 18 ? Kind.KILL : pick < 30 ? Kind.PAUSE_SHORT : pick < 43 ? Kind.PAUSE_LONG
+                    : pick < 61 ? Kind.PARTITION : pick < 74 ? Kind.DELAY : pick < 87 ? Kind.DROP
+                    : pick < 94 ? Kind.KILL_BOTH : Kind.SKEW;
             int target = r.nextInt(100) < 60 ? 0 : 1;
             long dur;
             int amount = 0;
             switch (kind) {
                 case KILL, KILL_BOTH -> dur = 100 + r.nextInt(3000);
+                case SKEW -> {
+                    dur = 100 + r.nextInt(1000);
+                    amount = (r.nextBoolean() ? 1 : -1) * (5 + r.nextInt(56)); // 5..60 s ahead or behind
+                }
                 case PAUSE_SHORT -> dur = td * (20 + r.nextInt(50)) / 100; // 0.2 .. 0.7 x takeoverDelay
                 case PAUSE_LONG -> dur = td * (150 + r.nextInt(250)) / 100; // 1.5 .. 4 x takeoverDelay
                 case PARTITION -> dur = r.nextBoolean() ? td * (20 + r.nextInt(60)) / 100 : td * (150 + r.nextInt(350)) / 100;
