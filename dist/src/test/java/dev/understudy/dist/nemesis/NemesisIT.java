@@ -43,10 +43,35 @@ import org.junit.jupiter.api.Test;
  *       acknowledged it, and after heal no PUSH_FAILED error is left unresolved on the final master.</li>
  * </ol>
  *
- * <p>Short run (part of {@code mvn -B verify}): 3 schedules of {@value #DEFAULT_SECONDS} s. Long run:
- * {@code mvn -B -pl dist verify -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=NemesisIT
- * -Dnemesis.schedules=200} (optionally {@code -Dnemesis.seconds=N}, or {@code -Dnemesis.seeds=S1,S2} to replay
- * given seeds). The nemesis waits with sleeps on purpose: the schedule's durations are the fault.
+ * <p>Short run (part of {@code mvn -B verify}): 3 schedules of {@value #DEFAULT_SECONDS} s of faults each. Long
+ * run, one command (build the other modules first, or add {@code -am}):
+ * <pre>
+ * mvn -B -pl dist -am verify -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=NemesisIT -Dnemesis.schedules=200
+ * </pre>
+ * with {@code -Dnemesis.seconds=N} for longer schedules and {@code -Dnemesis.seeds=S1,S2} to replay given seeds.
+ * Each schedule prints one summary line; the run ends with a table (schedules, faults by kind, writes by
+ * outcome, orphaned writes, violations). On a violation the seed, its schedule, the applied faults with their
+ * times, every status change, every write other than acknowledged-replicated, both events.log and the node
+ * logs' paths are printed, and the test fails; every schedule also leaves that report in
+ * {@code dist/target/it-homes/nemesis-SEED-* /history.txt}. A seed reproduces the schedule (kinds, targets,
+ * durations, gaps), not the processes' interleaving: re-run a failing seed a few times.
+ *
+ * <p>What the faults cover, and what they do not:
+ * <ul>
+ *   <li>Both directions of the HA channel cross a {@link dev.understudy.common.testing.FaultProxy}: each node's
+ *       peerAddress in node.json points at a proxy in front of the other node's HA port (see {@link Pair}), so
+ *       after any role switch the shadow's connection and a restarted node's peer check still cross a proxy.
+ *       The admin API (client and sampler) is never cut: a partition is of the replication link only.</li>
+ *   <li>DROP drops whole chunks from the byte stream (a corrupting middlebox, not packet loss: TCP would
+ *       retransmit a lost packet); TLS then fails and the channel reconnects.</li>
+ *   <li>SKEW restarts a node under libfaketime ({@code LD_PRELOAD}, package faketime) with its wall clock 5-60 s
+ *       ahead or behind; whether the JVM honoured it is checked from the startedAt the node writes to run.json
+ *       and counted. Without libfaketime the fault is a plain restart and says so in the notes.</li>
+ *   <li>Not covered: nftables rules in network namespaces (there is no {@code nft} here; the proxies stand in),
+ *       asymmetric partitions (a proxy cuts both directions at once), disk faults, and data-plane traffic.</li>
+ * </ul>
+ *
+ * <p>The nemesis waits with sleeps on purpose: the schedule's durations are the fault.
  */
 class NemesisIT {
 
