@@ -13,11 +13,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A real node process is killed with SIGKILL right after acknowledging writes; after a restart,
  * every acknowledged revision and value is there.
  */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
 class NodeRestartIT {
 
     private static final Pattern COMMITTED = Pattern.compile("committed revision (\\d+) \\(replicated: false\\)");

@@ -38,6 +38,7 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -395,7 +396,15 @@ public final class MasterRole implements AutoCloseable {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof IdleStateEvent) {
+            if (evt instanceof SslHandshakeCompletionEvent hs && !hs.isSuccess()) {
+                // e.g. no client certificate at all: the JDK refuses before any trust manager is asked
+                log.warn("refused HA connection from {}: TLS handshake failed: {}", ctx.channel().remoteAddress(),
+                        hs.cause() == null ? "unknown" : hs.cause().getMessage());
+                return;
+            }
+            // silence counts once a session is admitted; before that (TLS handshake, HELLO, the deliberately slow
+            // password check of a pairing) the hello timeout bounds the wait, which a slow start must not undercut
+            if (evt instanceof IdleStateEvent && (shadow != null || peerNode != null)) {
                 log.warn("closing HA connection from {}: silent for {} ms", ctx.channel().remoteAddress(),
                         settings.takeover().toMillis());
                 ctx.close();

@@ -49,6 +49,7 @@ public final class ShadowReplica {
     private volatile long lastTransferNanos = -1;
     private Progress progress = (r, t, why) -> { };
     private long transferId = -1;
+    private volatile boolean installing;
     private int nextChunk;
     private ByteArrayOutputStream transfer;
     private long orphanCheckFrom = -1;
@@ -88,13 +89,38 @@ public final class ShadowReplica {
         return store.head();
     }
 
-    /** Whether a full transfer is being received (its chunks are not all here yet). */
+    /** Whether a full transfer is being received or installed (the head is about to be replaced). */
     public boolean transferInProgress() {
-        return transfer != null;
+        return transfer != null || installing;
     }
 
-    /** Applies a delta; returns the answer for the master. */
+    /** Marks the install of a complete transfer as running elsewhere (see ShadowRole). */
+    void installing(boolean now) {
+        installing = now;
+    }
+
+    /** Applies a delta durably; returns the answer for the master. */
     public HaMessage onDelta(Delta d, long epoch) {
+        HaMessage reply = onDeltaDeferred(d, epoch);
+        try {
+            Head durable = store.sync();
+            return reply instanceof Ack ? new Ack(epoch, durable.revision(), durable.hash()) : reply;
+        } catch (IOException e) {
+            Head now = store.head();
+            return new Nack(epoch, "local store failure: " + e.getMessage(), false, now.revision(), now.hash());
+        }
+    }
+
+    /** Makes what deferred deltas applied durable; returns the head to acknowledge. */
+    public Head sync() throws IOException {
+        return store.sync();
+    }
+
+    /**
+     * Applies a delta without waiting for the disk: an ACK it returns may be sent only after
+     * {@link #sync()}. A NACK may be sent at once.
+     */
+    public HaMessage onDeltaDeferred(Delta d, long epoch) {
         Head h = store.head();
         if (d.changes().isEmpty()) {
             return new Ack(epoch, h.revision(), h.hash());
@@ -109,7 +135,7 @@ public final class ShadowReplica {
                     + h.revision() + ", " + shortHash(h.hash()) + ")", true, h.revision(), h.hash());
         }
         try {
-            store.applyReplicated(d.changes());
+            store.applyReplicatedDeferred(d.changes());
         } catch (InvalidChangeException e) {
             Head now = store.head();
             log.warn("cannot apply a revision from the master: {}; asking for a full transfer", e.getMessage());

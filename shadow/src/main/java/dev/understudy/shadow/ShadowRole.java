@@ -86,6 +86,11 @@ public final class ShadowRole implements AutoCloseable {
     private final AtomicReference<Channel> channel = new AtomicReference<>();
     private volatile PeerView peer = PeerView.NONE;
     private volatile X509Certificate pinnedMaster;
+    private final java.util.concurrent.ExecutorService installer = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "full-transfer-install");
+        t.setDaemon(true);
+        return t;
+    });
     private volatile boolean closed;
 
     public ShadowRole(Settings settings, EventLoopGroup group, ShadowReplica replica, Clock clock, LongSupplier epoch,
@@ -203,6 +208,7 @@ public final class ShadowRole implements AutoCloseable {
     public void close() {
         closed = true;
         disconnect("shadow role stopped");
+        installer.shutdown();
     }
 
     /** One connection's handler; stale once a newer connection replaced it. */
@@ -215,6 +221,7 @@ public final class ShadowRole implements AutoCloseable {
         private long seq;
         private int behindBeats;
         private long lastHeardPosted;
+        private boolean unsyncedAck;
         private long revisionAtLastBeat = -1;
         private Boolean lastInSync;
         private ScheduledFuture<?> heartbeats;
@@ -297,16 +304,38 @@ public final class ShadowRole implements AutoCloseable {
             } else if (msg instanceof Delta d) {
                 heard(d.epoch(), peer.state(), peer.revision());
                 proveAlive();
-                HaMessage reply = replica.onDelta(d, epoch.getAsLong());
-                ctx.writeAndFlush(reply);
-                afterApply(reply);
+                HaMessage reply = replica.onDeltaDeferred(d, epoch.getAsLong());
+                if (reply instanceof Ack) {
+                    // acknowledged after the one fsync for this whole read batch (channelReadComplete)
+                    unsyncedAck = true;
+                } else {
+                    flushDeferred(ctx);
+                    ctx.writeAndFlush(reply);
+                }
             } else if (msg instanceof FullSync fs) {
                 heard(fs.epoch(), peer.state(), fs.revision());
                 proveAlive();
-                HaMessage reply = replica.onFullSync(fs, epoch.getAsLong());
-                if (reply != null) {
-                    ctx.writeAndFlush(reply);
-                    afterApply(reply);
+                if (fs.last()) {
+                    // installing a large document takes seconds: not on the event loop, where the master's
+                    // heartbeats must keep proving it alive meanwhile
+                    replica.installing(true);
+                    installer.execute(() -> {
+                        HaMessage reply;
+                        try {
+                            reply = replica.onFullSync(fs, epoch.getAsLong());
+                        } finally {
+                            replica.installing(false);
+                        }
+                        ctx.executor().execute(() -> {
+                            ctx.writeAndFlush(reply);
+                            afterApply(reply);
+                        });
+                    });
+                } else {
+                    HaMessage reply = replica.onFullSync(fs, epoch.getAsLong());
+                    if (reply != null) {
+                        ctx.writeAndFlush(reply);
+                    }
                 }
             } else if (msg instanceof Promote p) {
                 log.info("master {} hands over: promote in epoch {} at revision {}", peer.nodeId(), p.epoch(), p.revision());
@@ -438,6 +467,31 @@ public final class ShadowRole implements AutoCloseable {
             }
             if (pairResult != null) {
                 pairResult.completeExceptionally(new IllegalStateException(bye.reason()));
+            }
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            flushDeferred(ctx);
+            ctx.fireChannelReadComplete();
+        }
+
+        /** Syncs deltas applied since the last read batch and sends one cumulative ACK. */
+        private void flushDeferred(ChannelHandlerContext ctx) {
+            if (!unsyncedAck) {
+                return;
+            }
+            unsyncedAck = false;
+            try {
+                Head durable = replica.sync();
+                Ack ack = new Ack(epoch.getAsLong(), durable.revision(), durable.hash());
+                ctx.writeAndFlush(ack);
+                afterApply(ack);
+            } catch (java.io.IOException e) {
+                log.error("cannot make replicated revisions durable: {}", e.getMessage());
+                Head h = replica.head();
+                ctx.writeAndFlush(new Nack(epoch.getAsLong(), "local store failure: " + e.getMessage(), false,
+                        h.revision(), h.hash()));
             }
         }
 

@@ -25,6 +25,10 @@ public record Alert(
         return new Alert(id, s, category, key, msg, firstSeen, now, count + 1, false, acknowledged);
     }
 
+    Alert withKey(String k) {
+        return new Alert(id, severity, category, k, message, firstSeen, lastSeen, count, resolved, acknowledged);
+    }
+
     Alert withResolved() {
         return new Alert(id, severity, category, key, message, firstSeen, lastSeen, count, true, acknowledged);
     }

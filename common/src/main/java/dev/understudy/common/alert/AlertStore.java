@@ -54,10 +54,15 @@ public final class AlertStore {
                 if (f == null) {
                     throw new IOException("no alert object in the file");
                 }
+                long maxId = 0;
                 if (f.alerts() != null) {
-                    s.alerts.addAll(f.alerts());
+                    for (Alert a : f.alerts()) {
+                        maxId = Math.max(maxId, checked(a, s.alerts.size()));
+                        s.alerts.add(a.key() == null ? a.withKey("") : a);
+                    }
                 }
-                s.nextId = Math.max(1, f.nextId());
+                // never hand out an id that is already in the file
+                s.nextId = Math.max(Math.max(1, f.nextId()), maxId + 1);
             } catch (IOException e) {
                 Path aside = file.resolveSibling(file.getFileName() + ".damaged");
                 Files.move(file, aside, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
@@ -66,6 +71,30 @@ public final class AlertStore {
             }
         }
         return s;
+    }
+
+    /** Checks one alert read from the file and returns its numeric id; a bad one makes the file damaged. */
+    private static long checked(Alert a, int index) throws IOException {
+        String at = "alerts[" + index + "]";
+        if (a == null) {
+            throw new IOException(at + ": null (expected: an alert object)");
+        }
+        long id;
+        try {
+            id = Long.parseLong(String.valueOf(a.id()));
+        } catch (NumberFormatException e) {
+            throw new IOException(at + ".id: not a positive number", e);
+        }
+        if (id <= 0 || a.severity() == null || a.category() == null || a.message() == null) {
+            throw new IOException(at + ": id, severity, category or message missing or invalid");
+        }
+        try {
+            Instant.parse(String.valueOf(a.firstSeen()));
+            Instant.parse(String.valueOf(a.lastSeen()));
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new IOException(at + ": firstSeen/lastSeen not ISO-8601 instants", e);
+        }
+        return id;
     }
 
     /** Raises (or bumps) the open alert of {@code category}/{@code key}. */

@@ -49,6 +49,7 @@ final class ChangeValidator {
             throw new InvalidChangeException("ops: " + ops.size() + " ops (expected: at most " + maxOps + " per change set)");
         }
         Map<ConfigCollection, Map<String, JsonNode>> overlay = new HashMap<>();
+        StagedListen listen = new StagedListen();
         List<ChangeOp> normalized = new ArrayList<>(ops.size());
         for (int i = 0; i < ops.size(); i++) {
             String at = "ops[" + i + "]";
@@ -84,6 +85,9 @@ final class ChangeValidator {
                             + " (expected: not the last admin user; add another user first)");
                 }
                 staged.put(op.id(), DELETED);
+                if (c == ConfigCollection.MAPPINGS) {
+                    listen.remove(op.id());
+                }
                 normalized.add(ChangeOp.delete(c, op.id()));
                 continue;
             }
@@ -91,7 +95,7 @@ final class ChangeValidator {
                 throw new InvalidChangeException(at + ".value: missing (expected: a value for put)");
             }
             JsonNode value = switch (c) {
-                case MAPPINGS -> mapping(at, op.id(), op.value(), doc, staged);
+                case MAPPINGS -> mapping(at, op.id(), op.value(), doc, staged, listen);
                 case USERS -> user(at, op.value());
                 case SETTINGS -> setting(at, op.value());
             };
@@ -115,8 +119,8 @@ final class ChangeValidator {
         return n;
     }
 
-    private static JsonNode mapping(String at, String id, JsonNode v, ConfigDocument doc, Map<String, JsonNode> staged)
-            throws InvalidChangeException {
+    private static JsonNode mapping(String at, String id, JsonNode v, ConfigDocument doc, Map<String, JsonNode> staged,
+                                    StagedListen listen) throws InvalidChangeException {
         if (!v.isObject()) {
             throw new InvalidChangeException(at + ".value: " + abbreviate(v)
                     + " (expected: an object with listenPort, backendHost, backendPort)");
@@ -143,36 +147,63 @@ final class ChangeValidator {
             description = d.asText();
         }
         Mapping m = new Mapping(id, listenHost, listenPort, backendHost, backendPort, description);
-        String other = conflict(m, doc, staged);
+        String other = conflict(m, doc, staged, listen);
         if (other != null) {
             throw new InvalidChangeException(at + ".value.listenPort: " + listenPort
                     + " (expected: a port not already used on " + listenHost + " by mapping '" + other + "')");
         }
+        listen.put(m);
         ObjectNode out = m.toValue();
         return out;
     }
 
-    /** The id of another mapping that would listen on the same socket, or null. */
-    private static String conflict(Mapping m, ConfigDocument doc, Map<String, JsonNode> staged) {
+    /** The id of another mapping that would listen on the same socket, or null. O(mappings on that port). */
+    private static String conflict(Mapping m, ConfigDocument doc, Map<String, JsonNode> staged, StagedListen listen) {
         for (Map.Entry<String, String> e : doc.mappingsOnPort(m.listenPort()).entrySet()) {
             String otherId = e.getValue();
             if (otherId.equals(m.id()) || staged.containsKey(otherId)) {
-                continue; // replaced or deleted by this very change set: checked below from the overlay
+                continue; // replaced or deleted by this very change set: checked below from the staged index
             }
             if (overlaps(e.getKey(), m.listenHost())) {
                 return otherId;
             }
         }
-        for (Map.Entry<String, JsonNode> e : staged.entrySet()) {
-            if (e.getKey().equals(m.id()) || e.getValue() == DELETED) {
-                continue;
-            }
-            Mapping o = Mapping.of(e.getKey(), e.getValue());
-            if (o.listenPort() == m.listenPort() && overlaps(o.listenHost(), m.listenHost())) {
-                return o.id();
+        for (Map.Entry<String, String> e : listen.onPort(m.listenPort()).entrySet()) {
+            if (!e.getValue().equals(m.id()) && overlaps(e.getKey(), m.listenHost())) {
+                return e.getValue();
             }
         }
         return null;
+    }
+
+    /**
+     * Listen sockets of the mappings put earlier in the change set being validated, indexed by port,
+     * so a large change set (or a whole snapshot read back) is checked in linear time, not quadratic.
+     */
+    private static final class StagedListen {
+        private final Map<Integer, Map<String, String>> byPort = new HashMap<>();
+        private final Map<String, Mapping> byId = new HashMap<>();
+
+        void put(Mapping m) {
+            remove(m.id());
+            byId.put(m.id(), m);
+            byPort.computeIfAbsent(m.listenPort(), p -> new HashMap<>(2)).put(m.listenHost(), m.id());
+        }
+
+        void remove(String id) {
+            Mapping old = byId.remove(id);
+            if (old != null) {
+                Map<String, String> hosts = byPort.get(old.listenPort());
+                hosts.remove(old.listenHost(), id);
+                if (hosts.isEmpty()) {
+                    byPort.remove(old.listenPort());
+                }
+            }
+        }
+
+        Map<String, String> onPort(int port) {
+            return byPort.getOrDefault(port, Map.of());
+        }
     }
 
     private static boolean overlaps(String a, String b) {

@@ -158,12 +158,17 @@ public final class ConfigDocument {
         return root;
     }
 
-    /** Reads a document written by {@link #toJson()}; entries are validated as a change set would be. */
-    public static ConfigDocument fromJson(JsonNode root) throws InvalidChangeException {
+    /** One entry of a document being read. */
+    @FunctionalInterface
+    private interface EntrySink {
+        void accept(ConfigCollection c, String id, JsonNode value) throws InvalidChangeException;
+    }
+
+    /** Walks {"collection": {"id": value}} checking the structure; each entry goes to {@code sink}. */
+    private static void forEachEntry(JsonNode root, EntrySink sink) throws InvalidChangeException {
         if (root == null || !root.isObject()) {
             throw new InvalidChangeException("document: expected a JSON object of collections");
         }
-        List<ChangeOp> ops = new ArrayList<>();
         for (var f : root.properties()) {
             ConfigCollection c;
             try {
@@ -174,8 +179,32 @@ public final class ConfigDocument {
             if (!f.getValue().isObject()) {
                 throw new InvalidChangeException("document." + c.wireName() + ": expected a JSON object of entries");
             }
-            f.getValue().properties().forEach(e -> ops.add(ChangeOp.put(c, e.getKey(), e.getValue())));
+            for (var e : f.getValue().properties()) {
+                sink.accept(c, e.getKey(), e.getValue());
+            }
         }
+    }
+
+    /**
+     * Reads a document this node wrote itself (a snapshot), without re-validating every entry: the
+     * caller checks the recomputed hash against the one recorded with it, which detects any damage.
+     * Only the structure is checked here.
+     */
+    public static ConfigDocument fromTrustedJson(JsonNode root) throws InvalidChangeException {
+        ConfigDocument d = new ConfigDocument();
+        forEachEntry(root, (c, id, value) -> {
+            if (c == ConfigCollection.MAPPINGS && !value.isObject()) {
+                throw new InvalidChangeException("document.mappings." + id + ": expected an object");
+            }
+            d.put(c, id, value);
+        });
+        return d;
+    }
+
+    /** Reads a document written by {@link #toJson()}; entries are validated as a change set would be. */
+    public static ConfigDocument fromJson(JsonNode root) throws InvalidChangeException {
+        List<ChangeOp> ops = new ArrayList<>();
+        forEachEntry(root, (c, id, value) -> ops.add(ChangeOp.put(c, id, value)));
         ConfigDocument d = new ConfigDocument();
         if (!ops.isEmpty()) {
             d.apply(ChangeValidator.validate(d, new ChangeSet(ops), Integer.MAX_VALUE));

@@ -3,6 +3,9 @@ package dev.understudy.common.home;
 /** A {@code host:port} address ({@code [v6]:port} for IPv6 literals). */
 public record HostPort(String host, int port) {
 
+    private static final java.util.regex.Pattern HOST = java.util.regex.Pattern.compile("[A-Za-z0-9_]([A-Za-z0-9._-]{0,252})");
+    private static final java.util.regex.Pattern IPV6 = java.util.regex.Pattern.compile("[0-9A-Fa-f:.]{2,45}(%[A-Za-z0-9._-]{1,32})?");
+
     public static HostPort parse(String s) {
         if (s == null) {
             throw new IllegalArgumentException("address: missing (expected: host:port)");
@@ -14,6 +17,12 @@ public record HostPort(String host, int port) {
         String host = s.substring(0, i);
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
+            if (!IPV6.matcher(host).matches()) {
+                throw new IllegalArgumentException("address: " + s + " (expected: [IPv6]:port)");
+            }
+        } else if (!HOST.matcher(host).matches() && !(host.indexOf(':') >= 0 && IPV6.matcher(host).matches())) {
+            // a bare IPv6 literal is still read (its last ':' ends it); anything else must be a host name or IPv4
+            throw new IllegalArgumentException("address: " + s + " (expected: host:port, host a name, IPv4 or [IPv6])");
         }
         int port;
         try {

@@ -91,7 +91,8 @@ public final class NodeHome {
         try {
             return NodeSettings.fromJson(Json.tree(Files.readAllBytes(nodeJson())));
         } catch (IOException | IllegalArgumentException e) {
-            throw new IOException(nodeJson() + ": " + e.getMessage(), e);
+            throw new IOException(nodeJson() + ": " + Json.describe(e) + "; correct the file (see `understudy status`"
+                    + " on a working node for the fields) and start again", e);
         }
     }
 

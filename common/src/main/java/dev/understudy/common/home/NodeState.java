@@ -14,11 +14,20 @@ import java.nio.file.Path;
  * @param epoch             the highest epoch this node has seen or created
  * @param role              the role this node holds in that epoch
  * @param lastAckedRevision the newest revision the peer acknowledged (master) or applied (shadow)
+ * @param orphanCheckFrom   set when this node stepped down from master: its revisions after this one that
+ *                          the new master lacks must be reported as orphaned at the next full transfer,
+ *                          even if the node restarts before it; null when there is nothing to check
  */
+@com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
 public record NodeState(
         @JsonProperty("epoch") long epoch,
         @JsonProperty("role") Role role,
-        @JsonProperty("lastAckedRevision") long lastAckedRevision) {
+        @JsonProperty("lastAckedRevision") long lastAckedRevision,
+        @JsonProperty("orphanCheckFrom") Long orphanCheckFrom) {
+
+    public NodeState(long epoch, Role role, long lastAckedRevision) {
+        this(epoch, role, lastAckedRevision, null);
+    }
 
     public NodeState {
         if (epoch < 0) {
@@ -30,18 +39,26 @@ public record NodeState(
     }
 
     public NodeState withEpochRole(long e, Role r) {
-        return new NodeState(e, r, lastAckedRevision);
+        return new NodeState(e, r, lastAckedRevision, orphanCheckFrom);
     }
 
     public NodeState withLastAcked(long rev) {
-        return new NodeState(epoch, role, rev);
+        return new NodeState(epoch, role, rev, orphanCheckFrom);
+    }
+
+    public NodeState withOrphanCheckFrom(Long rev) {
+        return new NodeState(epoch, role, lastAckedRevision, rev);
     }
 
     public static NodeState load(Path file) throws IOException {
         try {
-            return Json.read(Files.readAllBytes(file), NodeState.class);
+            NodeState s = Json.read(Files.readAllBytes(file), NodeState.class);
+            if (s == null) {
+                throw new IOException("empty or null (expected: a JSON object with epoch, role, lastAckedRevision)");
+            }
+            return s;
         } catch (IOException | IllegalArgumentException e) {
-            throw new IOException(file + ": " + e.getMessage()
+            throw new IOException(file + ": " + Json.describe(e)
                     + " (the node's epoch and role are unknown; restore the file or run `understudy reset`)", e);
         }
     }

@@ -71,10 +71,35 @@ public final class Json {
      * Equal trees give equal bytes whatever order their fields were added in.
      */
     public static byte[] canonical(JsonNode node) {
-        try {
-            return CANONICAL.writeValueAsBytes(CANONICAL.treeToValue(node, Object.class));
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(128);
+        try (com.fasterxml.jackson.core.JsonGenerator g = CANONICAL.getFactory().createGenerator(out)) {
+            writeCanonical(g, node);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    // written directly from the tree (no intermediate maps): objects' fields sorted by name at every level
+    private static void writeCanonical(com.fasterxml.jackson.core.JsonGenerator g, JsonNode n) throws IOException {
+        if (n.isObject()) {
+            java.util.List<String> names = new java.util.ArrayList<>(n.size());
+            n.fieldNames().forEachRemaining(names::add);
+            java.util.Collections.sort(names);
+            g.writeStartObject();
+            for (String name : names) {
+                g.writeFieldName(name);
+                writeCanonical(g, n.get(name));
+            }
+            g.writeEndObject();
+        } else if (n.isArray()) {
+            g.writeStartArray();
+            for (JsonNode e : n) {
+                writeCanonical(g, e);
+            }
+            g.writeEndArray();
+        } else {
+            CANONICAL.writeTree(g, n);
         }
     }
 
@@ -96,5 +121,23 @@ public final class Json {
             throw new IOException("empty JSON");
         }
         return node;
+    }
+
+    /**
+     * What went wrong reading JSON, on one line and without Jackson's source excerpt: the
+     * parser's own message and where ("not valid JSON: Unexpected end-of-input (line 1, column 17)").
+     */
+    public static String describe(Exception e) {
+        if (e instanceof JsonProcessingException j) {
+            String what = j instanceof com.fasterxml.jackson.core.exc.StreamReadException ? "not valid JSON: " : "";
+            com.fasterxml.jackson.core.JsonLocation l = j.getLocation();
+            String where = l == null || l.getLineNr() < 0 ? "" : " (line " + l.getLineNr() + ", column " + l.getColumnNr() + ")";
+            return what + oneLine(j.getOriginalMessage()) + where;
+        }
+        return oneLine(e.getMessage());
+    }
+
+    private static String oneLine(String s) {
+        return s == null ? "unreadable" : s.replaceAll("\\s*[\\r\\n]+\\s*", " ").strip();
     }
 }

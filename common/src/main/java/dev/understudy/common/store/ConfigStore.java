@@ -102,7 +102,7 @@ public final class ConfigStore implements AutoCloseable {
             Path p = dir.resolve("snapshot-" + rev + ".json");
             try {
                 JsonNode root = Json.tree(Files.readAllBytes(p));
-                ConfigDocument d = ConfigDocument.fromJson(root.get("document"));
+                ConfigDocument d = ConfigDocument.fromTrustedJson(root.get("document"));
                 if (root.path("revision").asLong(-1) != rev || !d.hash().equals(root.path("hash").asText())) {
                     throw new IOException("revision or hash does not match its content");
                 }
@@ -167,8 +167,28 @@ public final class ConfigStore implements AutoCloseable {
                     throw new StoreCorruptException(p + ": revision " + r.revision() + " follows " + revision
                             + " (a gap); the journal is incomplete. Move config/ away and restore from the peer.");
                 }
-                ConfigDocument.Undo undo = doc.applyWithUndo(new ChangeSet(r.ops()));
-                if (!doc.hash().equals(r.hash())) {
+                boolean valid;
+                try {
+                    // every record was validated against this very document when it was committed; one that no
+                    // longer validates was not written on top of it (and applying it could corrupt the document)
+                    doc.validate(new ChangeSet(r.ops()));
+                    valid = true;
+                } catch (InvalidChangeException e) {
+                    valid = false;
+                    log.warn("config journal {}: revision {} is not a valid change of the recovered document ({})",
+                            p, r.revision(), e.getMessage());
+                }
+                ConfigDocument.Undo undo;
+                try {
+                    undo = valid ? doc.applyWithUndo(new ChangeSet(r.ops())) : () -> { };
+                } catch (RuntimeException e) {
+                    // the checksum admitted it, but its ops cannot be applied: not a torn write, and not ours
+                    throw new StoreCorruptException(p + ": record at byte " + at + " (revision " + r.revision()
+                            + ") has a valid checksum but ops that cannot be applied (" + e.getClass().getSimpleName()
+                            + (e.getMessage() == null ? "" : ": " + e.getMessage()) + "); it was written by different"
+                            + " software. Run the version that wrote it, or move config/ away and restore from the peer.", e);
+                }
+                if (!valid || !doc.hash().equals(r.hash())) {
                     undo.revert();
                     // a record from an older history (e.g. before a full resync): nothing after it belongs to us
                     log.warn("config journal {}: revision {} does not match the snapshot's history; dropping it and"
@@ -382,18 +402,29 @@ public final class ConfigStore implements AutoCloseable {
      * before it are kept (and durable) and the exception names the failing one.
      */
     public void applyReplicated(List<Revision> revisions) throws InvalidChangeException, IOException {
-        long end = -1;
-        Revision last = null;
         try {
-            for (Revision r : revisions) {
-                end = appendReplicated(r);
-                last = r;
-            }
+            applyReplicatedDeferred(revisions);
         } finally {
-            if (last != null) {
-                syncTo(end, last);
-            }
+            sync();
         }
+    }
+
+    /**
+     * Applies consecutive revisions from the master without waiting for the disk; they are durable
+     * (and reported to listeners) only after the next {@link #sync()}. Lets a shadow apply every
+     * push of one network read with a single fsync, and acknowledge only after it.
+     */
+    public void applyReplicatedDeferred(List<Revision> revisions) throws InvalidChangeException, IOException {
+        for (Revision r : revisions) {
+            appendReplicated(r);
+        }
+    }
+
+    /** Makes everything written so far durable; returns the durable head. */
+    public Head sync() throws IOException {
+        Head h = head;
+        syncTo(writtenPosition, new Revision(h.revision(), h.hash(), List.of()));
+        return durableHead;
     }
 
     private long appendReplicated(Revision r) throws InvalidChangeException, IOException {

@@ -131,6 +131,24 @@ class ConfigStoreRecoveryTest {
     }
 
     @Test
+    void intactRecordWhoseHashDoesNotFollowFromTheHistoryIsDroppedWithEverythingAfterIt() throws Exception {
+        // a record from another history (e.g. written before a full resync): CRC fine, hash check on replay fails
+        int k = 6;
+        Path dir = caseDir(original);
+        Path journal = dir.resolve("journal-1.log");
+        byte[] all = Files.readAllBytes(journal);
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(all, boundaries.get(k).intValue(), all.length - boundaries.get(k).intValue());
+        Revision real = JournalCodec.decode(buf.slice());
+        assertThat(real.revision()).isEqualTo(k + 1);
+        Revision foreign = new Revision(real.revision(), heads.get(k).hash(), real.ops()); // wrong hash for these ops
+        byte[] rewritten = JournalCodec.encode(foreign);
+        assertThat(rewritten.length).isEqualTo((int) (boundaries.get(k + 1) - boundaries.get(k)));
+        System.arraycopy(rewritten, 0, all, boundaries.get(k).intValue(), rewritten.length);
+        Files.write(journal, all);
+        assertRecoversTo(dir, k, "record " + (k + 1) + " from another history");
+    }
+
+    @Test
     void zeroFilledTailIsTruncated() throws Exception {
         Path dir = caseDir(original);
         Files.write(dir.resolve("journal-1.log"), new byte[8192], StandardOpenOption.APPEND);

@@ -71,7 +71,14 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             return;
         }
         QueryStringDecoder uri = new QueryStringDecoder(req.uri());
-        String path = uri.path();
+        String path;
+        try {
+            path = uri.path();
+        } catch (IllegalArgumentException e) {
+            send(ctx, req, error(HttpResponseStatus.BAD_REQUEST, "request: malformed URL escape ("
+                    + e.getMessage() + "; expected: %XX with hex digits)"), false);
+            return;
+        }
         Reply reply;
         try {
             if (path.equals("/healthz")) {
@@ -102,7 +109,11 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                     write(ctx, req, r);
                     return;
                 }
-                reply = api(req, uri, path.substring(API.length()));
+                if (!uri.rawPath().startsWith(API)) {
+                    throw unknown(path.substring(API.length()));
+                }
+                // split before decoding: an id holding an encoded '/' stays one segment, so "..%2Fx" is an id, not a path
+                reply = api(req, uri, uri.rawPath().substring(API.length()));
             } else {
                 throw ApiException.notFound("path: " + path + " (expected: /healthz or /api/v1/...)");
             }
@@ -119,7 +130,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     private Reply api(FullHttpRequest req, QueryStringDecoder uri, String rest) throws ApiException, IOException {
-        List<String> seg = List.of(rest.split("/", -1));
+        List<String> seg = java.util.Arrays.stream(rest.split("/", -1)).map(AdminHandler::decodeSegment).toList();
         switch (seg.get(0)) {
             case "status" -> {
                 only(seg, 1);
@@ -219,10 +230,16 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private Reply config(FullHttpRequest req, List<String> seg) throws ApiException, IOException {
         if (seg.size() == 1) {
             allow(req, HttpMethod.GET);
+            // export=true: the whole document as stored, users' password hashes included (for `understudy export`)
+            boolean export = new QueryStringDecoder(req.uri()).parameters().getOrDefault("export", List.of()).contains("true");
             return Reply.ok(node.store().read(doc -> {
                 ObjectNode out = Json.object();
                 out.put("revision", node.store().revision());
                 out.put("configHash", node.store().hash());
+                if (export) {
+                    out.set("document", doc.toJson());
+                    return out;
+                }
                 for (ConfigCollection c : ConfigCollection.values()) {
                     out.set(c.wireName(), collectionJson(c, doc.entries(c)));
                 }
@@ -307,8 +324,18 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         if (req.content().readableBytes() == 0) {
             throw ApiException.badRequest("request body: empty (expected: JSON)");
         }
+        byte[] bytes = ByteBufUtil.getBytes(req.content());
         try {
-            return Json.tree(ByteBufUtil.getBytes(req.content()));
+            // strict: the JSON parser lets some invalid sequences through (e.g. the overlong C0 80 for NUL)
+            java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(bytes));
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw ApiException.badRequest("request body: not valid UTF-8 (expected: JSON text in UTF-8)");
+        }
+        try {
+            return Json.tree(bytes);
         } catch (JsonProcessingException e) {
             throw ApiException.badRequest("request body: malformed JSON: " + oneLine(e.getOriginalMessage())
                     + " (expected: valid JSON)");
@@ -340,6 +367,11 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 "method: " + m + " (expected: " + allowed + ")");
         e.body().put("allow", allowed);
         return e;
+    }
+
+    /** One percent-decoded path segment; unlike a query, a '+' in a path is a plus. */
+    private static String decodeSegment(String raw) {
+        return QueryStringDecoder.decodeComponent(raw.replace("+", "%2B"));
     }
 
     private static ApiException unknown(String rest) {

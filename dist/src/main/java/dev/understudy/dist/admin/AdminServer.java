@@ -153,6 +153,22 @@ public final class AdminServer implements AutoCloseable {
 
         @Override
         protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+            // the rest of the body is not read: answer, then close
+            ctx.writeAndFlush(tooLarge()).addListener(ChannelFutureListener.CLOSE);
+        }
+
+        /** With {@code Expect: 100-continue} the size is refused before the body is sent; same JSON answer. */
+        @Override
+        protected Object newContinueResponse(HttpMessage start, int maxContentLength, ChannelPipeline pipeline) {
+            Object r = super.newContinueResponse(start, maxContentLength, pipeline);
+            if (r instanceof FullHttpResponse full && full.status().equals(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE)) {
+                full.release();
+                return tooLarge();
+            }
+            return r;
+        }
+
+        private static FullHttpResponse tooLarge() {
             byte[] body = ("{\"error\":\"request body: larger than " + MAX_BODY
                     + " bytes (expected: at most 4 MiB; split the change set)\"}").getBytes(StandardCharsets.UTF_8);
             FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
@@ -160,8 +176,7 @@ public final class AdminServer implements AutoCloseable {
             r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
                     .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
                     .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            // the rest of the body is not read: answer, then close
-            ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+            return r;
         }
     }
 }

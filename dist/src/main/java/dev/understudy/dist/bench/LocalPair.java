@@ -39,6 +39,7 @@ public final class LocalPair {
         private EventLoopGroup group;
         private volatile boolean serving;
         private volatile long servingEpoch = -1;
+        private final java.util.List<Long> servedEpochs = new java.util.concurrent.CopyOnWriteArrayList<>();
 
         Node(NodeHome home, StoreOptions options) {
             this.home = home;
@@ -71,6 +72,7 @@ public final class LocalPair {
                         @Override
                         public void startServing(long epoch) {
                             servingEpoch = epoch;
+                            servedEpochs.add(epoch);
                             serving = true;
                         }
 
@@ -101,6 +103,11 @@ public final class LocalPair {
 
         public long servingEpoch() {
             return servingEpoch;
+        }
+
+        /** Every epoch this node started serving in since {@link #start()}, in order. */
+        public java.util.List<Long> servedEpochs() {
+            return java.util.List.copyOf(servedEpochs);
         }
 
         public String haAddress() {

@@ -34,6 +34,13 @@ final class HomeOption {
         return dir(null);
     }
 
+    /** A home option for {@code dir}, as if given with --home. */
+    static HomeOption of(Path dir) {
+        HomeOption h = new HomeOption();
+        h.home = dir;
+        return h;
+    }
+
     NodeHome nodeHome() {
         return new NodeHome(dir());
     }

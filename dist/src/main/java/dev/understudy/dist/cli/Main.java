@@ -29,7 +29,12 @@ public final class Main {
             AttachCommand.class,
             HaCommands.Detach.class,
             HaCommands.Reset.class,
-            HaCommands.SwitchRoles.class);
+            HaCommands.SwitchRoles.class,
+            RenewCertCommand.class,
+            ExportImportCommands.Export.class,
+            ExportImportCommands.Import.class,
+            QuickstartCommand.class,
+            BenchCommand.class);
 
     private Main() {}
 

@@ -50,6 +50,7 @@ final class StatusCommand implements Callable<Integer> {
                     p.path("lastHeartbeatMillisAgo").isNumber() ? p.get("lastHeartbeatMillisAgo").asLong() + " ms ago" : "-");
         }
         out.printf("admin      %s  pid %s  since %s%n", admin, s.path("pid").asText(), s.path("startedAt").asText());
+        out.printf("certificate SHA256:%s%n", s.path("certificateFingerprint").asText("-"));
         out.printf("alerts     %d active (see `understudy alerts`)%n", s.path("activeAlerts").asLong());
         out.println();
         out.println("node-local settings (" + s.path("settings").path("source").asText("node.json") + "; this node only, not replicated):");

@@ -96,6 +96,10 @@ public final class HaNode implements AutoCloseable {
     private volatile long publishedEpoch;
     private volatile SyncProgress syncProgress;
     private volatile boolean closed;
+    /** When the loop last ran (any event): a gap longer than takeoverDelay means this process was paused or starved. */
+    private volatile long lastLoopNanos;
+    /** Serving is suspended after such a gap until the peer has been checked (the shadow may have taken over). */
+    private volatile boolean heldAfterStall;
 
     public HaNode(NodeHome home, NodeSettings settings, NodeState state, ConfigStore store, AlertStore alerts, Clock clock,
                   EventLoopGroup boss, EventLoopGroup workers, PrivateKey key, X509Certificate cert, ServingHooks hooks)
@@ -135,6 +139,9 @@ public final class HaNode implements AutoCloseable {
             }
         }
         this.persistedAcked = state.lastAckedRevision();
+        if (state.orphanCheckFrom() != null) {
+            replica.checkOrphansFrom(state.orphanCheckFrom(), this::orphaned);
+        }
     }
 
     // ------------------------------------------------------------------ lifecycle
@@ -158,6 +165,7 @@ public final class HaNode implements AutoCloseable {
             }
         });
         started.join();
+        lastLoopNanos = clock.nanoTime();
         long every = Math.max(timings.heartbeat() / 4, 5_000_000L);
         loop.scheduleAtFixedRate(() -> handle(new FailoverEvent.Tick()), every, every, TimeUnit.NANOSECONDS);
     }
@@ -201,6 +209,11 @@ public final class HaNode implements AutoCloseable {
             return;
         }
         try {
+            long gap = checkStall();
+            if (gap >= Math.max(timings.takeover() / 2, 10 * timings.heartbeat() / 4) && !(e instanceof FailoverEvent.Stalled)) {
+                // silence measured across this node's own stall is not the peer's: the machine discounts it
+                handle(new FailoverEvent.Stalled(gap));
+            }
             FailoverState before = fs;
             FailoverMachine.Transition t = FailoverMachine.step(fs, e, timings, clock.nanoTime());
             fs = t.next();
@@ -211,11 +224,50 @@ public final class HaNode implements AutoCloseable {
             ensureRole();
             publish();
             settleSwitch(before);
+            clearOrphanCheckWhenInSync();
+            releaseStallHold(e);
             if (e instanceof FailoverEvent.Tick) {
                 persistAckedRevision();
             }
         } catch (RuntimeException ex) {
             log.error("failover step on {} failed", e, ex);
+        }
+    }
+
+    /**
+     * A paired active node whose own loop did not run for takeoverDelay (SIGSTOP, VM freeze, starvation)
+     * cannot know whether its shadow took over meanwhile: it stops serving at once and checks its peer
+     * before serving again (DESIGN.md §5: a node must not serve in an epoch that was superseded).
+     */
+    private long checkStall() {
+        long now = clock.nanoTime();
+        long gap = now - lastLoopNanos;
+        lastLoopNanos = now;
+        if (gap >= timings.takeover() && serving && fs.paired() && fs.state().serving() && !heldAfterStall) {
+            log.warn("this node did not run for {} ms (paused or starved; takeoverDelay {} ms): the shadow may have taken"
+                    + " over, so serving stops until the peer is checked", gap / 1_000_000, timings.takeover() / 1_000_000);
+            heldAfterStall = true;
+            serving = false;
+            hooks.stopServing("paused for " + gap / 1_000_000 + " ms; checking the peer before serving again");
+            checkPeer(0);
+        }
+        return gap;
+    }
+
+    private void releaseStallHold(FailoverEvent e) {
+        if (!heldAfterStall) {
+            return;
+        }
+        if (!fs.state().serving()) {
+            heldAfterStall = false; // stepped down: nothing to resume
+        } else if (e instanceof FailoverEvent.PeerChecked && fs.state() != HaState.DEMOTING) {
+            heldAfterStall = false;
+            if (!serving) {
+                log.info("peer checked after the pause: no other node serves in a higher epoch; serving again in epoch {}",
+                        fs.epoch());
+                serving = true;
+                hooks.startServing(fs.epoch());
+            }
         }
     }
 
@@ -333,9 +385,28 @@ public final class HaNode implements AutoCloseable {
         }
         if (c.from() == Role.MASTER && c.to() == Role.SHADOW) {
             long acked = Math.max(persistedAcked, master == null ? 0 : master.ackedRevision());
+            // durable: a restart before the first resync must still report what the new master lacks
+            saveOrphanCheck(acked);
             replica.checkOrphansFrom(acked, this::orphaned);
         }
         hook.run(c.from().wireName(), c.to().wireName(), c.epoch());
+    }
+
+    private void saveOrphanCheck(Long from) {
+        try {
+            NodeState next = nodeState.withOrphanCheckFrom(from);
+            home.saveState(next);
+            nodeState = next;
+        } catch (IOException e) {
+            log.error("cannot record the pending orphan check in {}: {}", home.stateJson(), e.getMessage());
+        }
+    }
+
+    /** Once this former master is in sync, whatever it lacked has been reported (or there was nothing). */
+    private void clearOrphanCheckWhenInSync() {
+        if (nodeState.orphanCheckFrom() != null && fs.state() == HaState.STANDBY) {
+            saveOrphanCheck(null);
+        }
     }
 
     private void orphaned(ShadowReplica.Orphans o) {
@@ -594,11 +665,17 @@ public final class HaNode implements AutoCloseable {
     /** Whether this node accepts writes now (an active master not handing over). */
     public boolean acceptsWrites() {
         HaState s = published;
-        return s.serving() && s != HaState.DEMOTING && !writesStopped;
+        return s.serving() && s != HaState.DEMOTING && !writesStopped && !heldAfterStall && !stalledNow();
     }
 
+    /** Whether this node serves now; false also between a long pause and the loop noticing it. */
     public boolean serving() {
-        return serving;
+        return serving && !stalledNow();
+    }
+
+    private boolean stalledNow() {
+        // answered on other threads, possibly before the loop has run after a resume: do not vouch for serving then
+        return settings.peerAddress() != null && clock.nanoTime() - lastLoopNanos >= timings.takeover();
     }
 
     public HaState state() {

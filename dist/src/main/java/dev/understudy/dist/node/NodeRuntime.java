@@ -147,6 +147,7 @@ public final class NodeRuntime implements AutoCloseable {
         // live mapping changes: every durable revision re-applies the mappings while serving
         store.addListener(h -> dataPlaneUpdates.execute(this::applyMappingsIfServing));
         ha.start();
+        haGroup.scheduleAtFixedRate(this::checkCertificates, 0, 12, TimeUnit.HOURS);
         new RunFile(ProcessHandle.current().pid(), admin.port(), ha.haPort(), startedAt).write(home.root());
         wroteRunFile = true;
         Head head = store.head();
@@ -175,6 +176,19 @@ public final class NodeRuntime implements AutoCloseable {
             } catch (ExecutionException | TimeoutException e) {
                 log.error("data plane did not stop cleanly: {}", e.toString());
             }
+        }
+    }
+
+    /** CERT_EXPIRING alerts for this node's and the pinned peer's certificate. */
+    private void checkCertificates() {
+        Instant now = Instant.ofEpochMilli(clock.currentTimeMillis());
+        try {
+            CertificateWatch.check(alerts, now, "node", Certificates.readCertificate(home.nodeCrt()), home.nodeCrt().toString());
+            var peerCrt = home.peerCrt();
+            CertificateWatch.check(alerts, now, "peer",
+                    java.nio.file.Files.exists(peerCrt) ? Certificates.readCertificate(peerCrt) : null, peerCrt.toString());
+        } catch (IOException | RuntimeException e) {
+            log.warn("cannot check certificate expiry: {}", e.getMessage());
         }
     }
 
@@ -410,7 +424,7 @@ public final class NodeRuntime implements AutoCloseable {
         local.put("scope", "node-local");
         local.put("source", home.nodeJson().toString());
         ObjectNode values = local.putObject("values");
-        settings.describe().forEach(values::put);
+        (ha == null ? settings : ha.settings()).describe().forEach(values::put);
         ObjectNode replicated = s.putObject("replicated");
         replicated.put("scope", "replicated");
         replicated.put("revision", head.revision());

@@ -460,6 +460,9 @@
     const form = $('mapping-form');
     form.reset();
     editing = null;
+    // The edit is over: without this the refresh right after a save would count as "paused while
+    // editing" (focus is still on the submit button) and the table would not show the change for 5 s.
+    lastTyping = 0;
     $('m-id').readOnly = false;
     $('mapping-form-title').textContent = 'Add mapping';
     $('mapping-submit').textContent = 'Add mapping';

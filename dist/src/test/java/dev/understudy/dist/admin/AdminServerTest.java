@@ -29,9 +29,12 @@ import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The admin API over real HTTPS on loopback, against a real master and a real shadow node. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
 class AdminServerTest {
 
     @TempDir
@@ -290,18 +293,27 @@ class AdminServerTest {
 
     @Test
     void oversizedBodyIs413WithJson() throws Exception {
+        assertThat(rawOversized("")).startsWith("HTTP/1.1 413").contains("\"error\":\"request body: larger than");
+    }
+
+    @Test
+    void oversizedBodyWithExpectContinueIs413WithJsonBeforeTheBodyIsSent() throws Exception {
+        assertThat(rawOversized("Expect: 100-continue\r\n")).startsWith("HTTP/1.1 413")
+                .contains("\"error\":\"request body: larger than");
+    }
+
+    /** Sends only the headers of a request announcing a body over the limit; returns all the server answers. */
+    private static String rawOversized(String extraHeaders) throws IOException {
         try (SSLSocket s = (SSLSocket) masterTls.getSocketFactory().createSocket("127.0.0.1", master.adminPort())) {
             s.setSoTimeout(10_000);
             OutputStream out = s.getOutputStream();
             out.write(("POST /api/v1/config/changes HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
-                    + master.adminToken() + "\r\nContent-Type: application/json\r\nContent-Length: "
+                    + master.adminToken() + "\r\nContent-Type: application/json\r\n" + extraHeaders + "Content-Length: "
                     + (AdminServer.MAX_BODY + 1) + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
             ByteArrayOutputStream got = new ByteArrayOutputStream();
             s.getInputStream().transferTo(got); // the server answers and closes
-            String response = got.toString(StandardCharsets.UTF_8);
-            assertThat(response).startsWith("HTTP/1.1 413");
-            assertThat(response).contains("\"error\":\"request body: larger than");
+            return got.toString(StandardCharsets.UTF_8);
         }
     }
 }

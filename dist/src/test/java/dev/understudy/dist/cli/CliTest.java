@@ -24,9 +24,12 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The CLI in-process: exit codes, one-line errors, init, and commands against a running node. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
 class CliTest {
 
     @TempDir

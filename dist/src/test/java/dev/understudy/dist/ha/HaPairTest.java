@@ -15,6 +15,7 @@ import dev.understudy.common.home.HostPort;
 import dev.understudy.common.home.Role;
 import dev.understudy.common.json.Json;
 import dev.understudy.common.store.StoreOptions;
+import dev.understudy.dist.bench.LocalPair;
 import dev.understudy.ha.failover.HaState;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,31 +33,34 @@ class HaPairTest {
 
     @TempDir
     Path dir;
-    final List<TestNode> nodes = new ArrayList<>();
+    final List<LocalPair.Node> nodes = new ArrayList<>();
 
     @AfterEach
     void stop() throws Exception {
-        for (TestNode n : nodes) {
+        for (LocalPair.Node n : nodes) {
             n.close();
         }
     }
 
-    TestNode node(String id, Role role, StoreOptions options) throws Exception {
-        TestNode n = TestNode.init(dir.resolve(id), id, role, options).start();
+    static final char[] PASSWORD = "correct horse battery".toCharArray();
+
+    LocalPair.Node node(String id, Role role, StoreOptions options) throws Exception {
+        LocalPair.Node n = LocalPair.Node.init(dir.resolve(id), id, role, PASSWORD, options, Duration.ofMillis(100),
+                Duration.ofSeconds(1)).start();
         nodes.add(n);
         return n;
     }
 
-    void attach(TestNode shadow, TestNode master) {
-        shadow.ha.attach(HostPort.parse(master.haAddress()), "admin", TestNode.PASSWORD.clone(), null).join();
+    void attach(LocalPair.Node shadow, LocalPair.Node master) {
+        shadow.ha().attach(HostPort.parse(master.haAddress()), "admin", PASSWORD.clone(), null).join();
         awaitPaired(shadow, master);
     }
 
-    static void awaitPaired(TestNode shadow, TestNode master) {
+    static void awaitPaired(LocalPair.Node shadow, LocalPair.Node master) {
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
-            assertThat(shadow.ha.state()).isEqualTo(HaState.STANDBY);
-            assertThat(master.ha.state()).isEqualTo(HaState.ACTIVE_PAIRED);
-            assertThat(shadow.store.head()).isEqualTo(master.store.head());
+            assertThat(shadow.ha().state()).isEqualTo(HaState.STANDBY);
+            assertThat(master.ha().state()).isEqualTo(HaState.ACTIVE_PAIRED);
+            assertThat(shadow.store().head()).isEqualTo(master.store().head());
         });
     }
 
@@ -78,52 +82,52 @@ class HaPairTest {
 
     @Test
     void pairsAndReplicatesAThousandRandomChangeSets() throws Exception {
-        TestNode master = node("m", Role.MASTER, StoreOptions.defaults());
-        TestNode shadow = node("s", Role.SHADOW, StoreOptions.defaults());
+        LocalPair.Node master = node("m", Role.MASTER, StoreOptions.defaults());
+        LocalPair.Node shadow = node("s", Role.SHADOW, StoreOptions.defaults());
         attach(shadow, master);
         assertThat(Files.exists(shadow.home.peerCrt())).isTrue();
         assertThat(Files.exists(master.home.peerCrt())).isTrue();
         // the password is never stored on the shadow
         for (Path p : Files.walk(shadow.home.root()).filter(Files::isRegularFile).toList()) {
             assertThat(new String(Files.readAllBytes(p), java.nio.charset.StandardCharsets.ISO_8859_1))
-                    .as(p.toString()).doesNotContain(new String(TestNode.PASSWORD));
+                    .as(p.toString()).doesNotContain(new String(PASSWORD));
         }
         Random rnd = new Random(42);
         int replicated = 0;
         for (int i = 0; i < 1000; i++) {
-            long rev = master.store.commit(randomChange(rnd, i)).revision();
-            if (master.ha.replicated(rev).get(5, TimeUnit.SECONDS)) {
+            long rev = master.store().commit(randomChange(rnd, i)).revision();
+            if (master.ha().replicated(rev).get(5, TimeUnit.SECONDS)) {
                 replicated++;
             }
         }
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
-                assertThat(shadow.store.head()).isEqualTo(master.store.head()));
-        assertThat(shadow.store.revision()).isEqualTo(master.store.revision()).isGreaterThanOrEqualTo(1001);
+                assertThat(shadow.store().head()).isEqualTo(master.store().head()));
+        assertThat(shadow.store().revision()).isEqualTo(master.store().revision()).isGreaterThanOrEqualTo(1001);
         assertThat(replicated).as("writes acknowledged by the in-sync shadow").isGreaterThan(900);
     }
 
     @Test
     void shadowDownCatchesUpByDeltasAndPushFailureAlertTurnsIntoWarning() throws Exception {
-        TestNode master = node("m", Role.MASTER, StoreOptions.defaults());
-        TestNode shadow = node("s", Role.SHADOW, StoreOptions.defaults());
+        LocalPair.Node master = node("m", Role.MASTER, StoreOptions.defaults());
+        LocalPair.Node shadow = node("s", Role.SHADOW, StoreOptions.defaults());
         attach(shadow, master);
         shadow.close();
         nodes.remove(shadow);
-        await().atMost(Duration.ofSeconds(10)).until(() -> master.ha.state() == HaState.ACTIVE_ALONE);
+        await().atMost(Duration.ofSeconds(10)).until(() -> master.ha().state() == HaState.ACTIVE_ALONE);
         Random rnd = new Random(7);
         for (int i = 0; i < 50; i++) {
-            master.store.commit(randomChange(rnd, i));
+            master.store().commit(randomChange(rnd, i));
         }
-        List<Alert> open = master.alerts.list(false);
+        List<Alert> open = master.alerts().list(false);
         assertThat(open).anyMatch(a -> a.category() == AlertCategory.PUSH_FAILED && a.severity() == Severity.ERROR
                 && a.count() >= 50 && a.message().contains("not connected"));
-        TestNode back = new TestNode(shadow.home, StoreOptions.defaults()).start();
+        LocalPair.Node back = shadow.reopen().start();
         nodes.add(back);
         awaitPaired(back, master);
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-            assertThat(master.alerts.list(false)).noneMatch(a -> a.category() == AlertCategory.PUSH_FAILED
+            assertThat(master.alerts().list(false)).noneMatch(a -> a.category() == AlertCategory.PUSH_FAILED
                     && a.severity() == Severity.ERROR);
-            assertThat(master.alerts.list(false)).anyMatch(a -> a.category() == AlertCategory.PUSH_FAILED
+            assertThat(master.alerts().list(false)).anyMatch(a -> a.category() == AlertCategory.PUSH_FAILED
                     && a.severity() == Severity.WARNING && a.message().contains("caught up"));
         });
     }
@@ -131,102 +135,102 @@ class HaPairTest {
     @Test
     void shadowBehindTheJournalsRetentionGetsAFullTransfer() throws Exception {
         StoreOptions small = new StoreOptions(20, 1 << 20, 50, 1 << 20);
-        TestNode master = node("m", Role.MASTER, small);
-        TestNode shadow = node("s", Role.SHADOW, small);
+        LocalPair.Node master = node("m", Role.MASTER, small);
+        LocalPair.Node shadow = node("s", Role.SHADOW, small);
         attach(shadow, master);
         shadow.close();
         nodes.remove(shadow);
         Random rnd = new Random(9);
         for (int i = 0; i < 120; i++) {
-            master.store.commit(randomChange(rnd, i));
+            master.store().commit(randomChange(rnd, i));
         }
-        TestNode back = new TestNode(shadow.home, small).start();
+        LocalPair.Node back = shadow.reopen().start();
         nodes.add(back);
         awaitPaired(back, master);
-        assertThat(back.ha.syncProgress()).isNotNull();
-        assertThat(back.ha.syncProgress().reason()).contains("no longer holds");
+        assertThat(back.ha().syncProgress()).isNotNull();
+        assertThat(back.ha().syncProgress().reason()).contains("no longer holds");
     }
 
     @Test
     void wrongPasswordIsRefusedWithAClearErrorAndAnAlert() throws Exception {
-        TestNode master = node("m", Role.MASTER, StoreOptions.defaults());
-        TestNode shadow = node("s", Role.SHADOW, StoreOptions.defaults());
-        assertThatThrownBy(() -> shadow.ha.attach(HostPort.parse(master.haAddress()), "admin",
+        LocalPair.Node master = node("m", Role.MASTER, StoreOptions.defaults());
+        LocalPair.Node shadow = node("s", Role.SHADOW, StoreOptions.defaults());
+        assertThatThrownBy(() -> shadow.ha().attach(HostPort.parse(master.haAddress()), "admin",
                 "wrong password".toCharArray(), null).join())
                 .isInstanceOf(CompletionException.class).hasMessageContaining("wrong admin user or password");
-        assertThat(master.alerts.list(false)).anyMatch(a -> a.category() == AlertCategory.PAIRING_REJECTED);
+        assertThat(master.alerts().list(false)).anyMatch(a -> a.category() == AlertCategory.PAIRING_REJECTED);
         assertThat(Files.exists(shadow.home.peerCrt())).isFalse();
-        assertThat(shadow.ha.state()).isEqualTo(HaState.DETACHED);
+        assertThat(shadow.ha().state()).isEqualTo(HaState.DETACHED);
         // and the right password still works afterwards
         attach(shadow, master);
     }
 
     @Test
     void wrongFingerprintIsRefused() throws Exception {
-        TestNode master = node("m", Role.MASTER, StoreOptions.defaults());
-        TestNode shadow = node("s", Role.SHADOW, StoreOptions.defaults());
-        assertThatThrownBy(() -> shadow.ha.attach(HostPort.parse(master.haAddress()), "admin", TestNode.PASSWORD.clone(),
+        LocalPair.Node master = node("m", Role.MASTER, StoreOptions.defaults());
+        LocalPair.Node shadow = node("s", Role.SHADOW, StoreOptions.defaults());
+        assertThatThrownBy(() -> shadow.ha().attach(HostPort.parse(master.haAddress()), "admin", PASSWORD.clone(),
                 "AB:CD").join()).hasMessageContaining("does not match --master-fingerprint")
                 .hasMessageContaining("no password was sent");
         // the credentials never reached the master: it saw no pairing attempt at all
-        assertThat(master.alerts.list(true)).isEmpty();
+        assertThat(master.alerts().list(true)).isEmpty();
         assertThat(Files.exists(master.home.peerCrt())).isFalse();
     }
 
     @Test
     void crashedMasterIsReplacedAndRestartedMasterRejoinsAsShadowWithNothingLost() throws Exception {
-        TestNode master = node("m", Role.MASTER, StoreOptions.defaults());
-        TestNode shadow = node("s", Role.SHADOW, StoreOptions.defaults());
+        LocalPair.Node master = node("m", Role.MASTER, StoreOptions.defaults());
+        LocalPair.Node shadow = node("s", Role.SHADOW, StoreOptions.defaults());
         attach(shadow, master);
         Random rnd = new Random(3);
         long last = 0;
         for (int i = 0; i < 20; i++) {
-            last = master.store.commit(randomChange(rnd, i)).revision();
-            assertThat(master.ha.replicated(last).get(5, TimeUnit.SECONDS)).isTrue();
+            last = master.store().commit(randomChange(rnd, i)).revision();
+            assertThat(master.ha().replicated(last).get(5, TimeUnit.SECONDS)).isTrue();
         }
         long crashAt = System.nanoTime();
         master.crash();
         nodes.remove(master);
-        await().atMost(Duration.ofSeconds(10)).until(() -> shadow.ha.state() == HaState.ACTIVE_ALONE);
+        await().atMost(Duration.ofSeconds(10)).until(() -> shadow.ha().state() == HaState.ACTIVE_ALONE);
         long tookMs = (System.nanoTime() - crashAt) / 1_000_000;
-        assertThat(shadow.serving).isTrue();
-        assertThat(shadow.ha.epoch()).isEqualTo(2);
-        assertThat(shadow.store.revision()).isGreaterThanOrEqualTo(last);
-        assertThat(shadow.alerts.list(false)).anyMatch(a -> a.category() == AlertCategory.FAILOVER);
+        assertThat(shadow.serving()).isTrue();
+        assertThat(shadow.ha().epoch()).isEqualTo(2);
+        assertThat(shadow.store().revision()).isGreaterThanOrEqualTo(last);
+        assertThat(shadow.alerts().list(false)).anyMatch(a -> a.category() == AlertCategory.FAILOVER);
         assertThat(Files.readString(shadow.home.eventsLog())).contains("\"to\":\"master\"").contains("\"epoch\":2");
         System.out.println("crash -> promoted in " + tookMs + " ms");
         // the old master comes back: it checks its peer, sees epoch 2, and rejoins as shadow
-        TestNode again = new TestNode(master.home, StoreOptions.defaults()).start();
+        LocalPair.Node again = master.reopen().start();
         nodes.add(again);
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
-            assertThat(again.ha.state()).isEqualTo(HaState.STANDBY);
-            assertThat(again.ha.epoch()).isEqualTo(2);
-            assertThat(shadow.ha.state()).isEqualTo(HaState.ACTIVE_PAIRED);
+            assertThat(again.ha().state()).isEqualTo(HaState.STANDBY);
+            assertThat(again.ha().epoch()).isEqualTo(2);
+            assertThat(shadow.ha().state()).isEqualTo(HaState.ACTIVE_PAIRED);
         });
-        assertThat(again.servingLog).doesNotContain("start 1");
-        long next = shadow.store.commit(randomChange(rnd, 99)).revision();
-        assertThat(shadow.ha.replicated(next).get(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(again.servedEpochs()).doesNotContain(1L);
+        long next = shadow.store().commit(randomChange(rnd, 99)).revision();
+        assertThat(shadow.ha().replicated(next).get(5, TimeUnit.SECONDS)).isTrue();
     }
 
     @Test
     void plannedSwitchRolesTwiceLosesNothing() throws Exception {
-        TestNode a = node("a", Role.MASTER, StoreOptions.defaults());
-        TestNode b = node("b", Role.SHADOW, StoreOptions.defaults());
+        LocalPair.Node a = node("a", Role.MASTER, StoreOptions.defaults());
+        LocalPair.Node b = node("b", Role.SHADOW, StoreOptions.defaults());
         attach(b, a);
         Random rnd = new Random(5);
         for (int round = 0; round < 2; round++) {
-            TestNode m = round == 0 ? a : b;
-            TestNode s = round == 0 ? b : a;
+            LocalPair.Node m = round == 0 ? a : b;
+            LocalPair.Node s = round == 0 ? b : a;
             for (int i = 0; i < 10; i++) {
-                m.store.commit(randomChange(rnd, round * 100 + i));
+                m.store().commit(randomChange(rnd, round * 100 + i));
             }
-            String msg = m.ha.switchRoles(false).get(10, TimeUnit.SECONDS);
+            String msg = m.ha().switchRoles(false).get(10, TimeUnit.SECONDS);
             assertThat(msg).contains("handed over");
             awaitPaired(m, s);
-            assertThat(s.serving).isTrue();
-            assertThat(m.serving).isFalse();
-            assertThat(s.ha.epoch()).isEqualTo(m.ha.epoch()).isEqualTo(2 + round);
+            assertThat(s.serving()).isTrue();
+            assertThat(m.serving()).isFalse();
+            assertThat(s.ha().epoch()).isEqualTo(m.ha().epoch()).isEqualTo(2 + round);
         }
-        assertThat(a.store.head()).isEqualTo(b.store.head());
+        assertThat(a.store().head()).isEqualTo(b.store().head());
     }
 }

@@ -162,6 +162,117 @@ public final class NodeProcess {
         return process.exitValue();
     }
 
+    // ------------------------------------------------------------------ probes (direct HTTPS, no CLI start-up)
+
+    /** The admin port of the running process (from run.json, which it wrote when ready). */
+    public int adminPort() {
+        return readRunFile().filter(r -> r.pid() == process.pid())
+                .orElseThrow(() -> new AssertionError("node " + home + " has no run.json of pid " + process.pid()))
+                .adminPort();
+    }
+
+    /** The HA port of the running process (from run.json). */
+    public int haPort() {
+        return readRunFile().filter(r -> r.pid() == process.pid())
+                .orElseThrow(() -> new AssertionError("node " + home + " has no run.json of pid " + process.pid()))
+                .haPort();
+    }
+
+    /**
+     * GET /healthz on this node's admin port: the HTTP status, or -1 when nothing answered within about a
+     * second (process paused, gone or not listening).
+     */
+    public int healthz() {
+        return AdminProbe.healthz(adminPort());
+    }
+
+    /** GET /api/v1/status with the home's admin.token (fast: no CLI JVM start). */
+    public JsonNode status() throws IOException {
+        return AdminProbe.status(adminPort(), home);
+    }
+
+    /** {@link #status()}, or null while the node does not answer. */
+    public JsonNode statusOrNull() {
+        try {
+            return status();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** Waits until {@code status.state} is {@code state}; returns that status. */
+    public JsonNode awaitState(String state, Duration atMost) {
+        JsonNode[] last = new JsonNode[1];
+        await("node " + home + " in state " + state).atMost(atMost).pollInterval(Duration.ofMillis(50)).until(() -> {
+            if (!process.isAlive()) {
+                throw new AssertionError("node exited with " + process.exitValue() + "; log:\n" + log());
+            }
+            last[0] = statusOrNull();
+            return last[0] != null && state.equals(last[0].path("state").asText());
+        });
+        return last[0];
+    }
+
+    /**
+     * Whether this very process holds a listening TCP socket on {@code port} (Linux: /proc/net/tcp{,6}
+     * matched against the process's socket descriptors). Two nodes on one test host share the mapping's
+     * listen address, so "someone accepts on the port" does not say which node serves; this does.
+     */
+    public boolean listensOn(int port) throws IOException {
+        java.util.Set<String> inodes = new java.util.HashSet<>();
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            Path t = Path.of(table);
+            if (!Files.exists(t)) {
+                continue;
+            }
+            List<String> lines = Files.readAllLines(t, StandardCharsets.US_ASCII);
+            for (String line : lines.subList(1, lines.size())) {
+                String[] f = line.trim().split("\\s+");
+                String local = f[1];
+                int p = Integer.parseInt(local.substring(local.indexOf(':') + 1), 16);
+                if (p == port && f[3].equals("0A")) { // 0A = LISTEN
+                    inodes.add(f[9]);
+                }
+            }
+        }
+        if (inodes.isEmpty()) {
+            return false;
+        }
+        Path fds = Path.of("/proc", Long.toString(process.pid()), "fd");
+        try (var list = Files.list(fds)) {
+            for (Path fd : (Iterable<Path>) list::iterator) {
+                try {
+                    String target = Files.readSymbolicLink(fd).toString();
+                    if (target.startsWith("socket:[") && inodes.contains(target.substring(8, target.length() - 1))) {
+                        return true;
+                    }
+                } catch (IOException e) {
+                    // descriptor closed meanwhile
+                }
+            }
+        }
+        return false;
+    }
+
+    /** The lines of this home's events.log (role changes), parsed. */
+    public List<JsonNode> events() throws IOException {
+        return eventsOf(home);
+    }
+
+    /** The lines of {@code home}/events.log, parsed; empty when there is none. */
+    public static List<JsonNode> eventsOf(Path home) throws IOException {
+        Path f = home.resolve("events.log");
+        List<JsonNode> out = new ArrayList<>();
+        if (Files.exists(f)) {
+            for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+                if (!line.isBlank()) {
+                    out.add(Json.tree(line));
+                }
+            }
+        }
+        return out;
+    }
+
     /** The nodes a test started; {@link #close()} kills whatever still runs. */
     public static final class Fleet implements AutoCloseable {
 

@@ -103,7 +103,8 @@ public final class HaMessageCodec {
                     : tree.getNodeType().toString().toLowerCase(Locale.ROOT)) + " (expected: a JSON object)");
         }
         for (String field : REQUIRED.get(type)) {
-            if (!tree.has(field)) {
+            // an explicit null is missing too: the encoder never writes one, and the record would carry it on
+            if (!tree.hasNonNull(field)) {
                 throw new HaProtocolException(type + " payload: missing field \"" + field + "\"");
             }
         }

@@ -62,6 +62,12 @@ public sealed interface FailoverEvent {
     /** Master in DEMOTING: the shadow acknowledged everything up to {@code revision}. */
     record HandoverAcked(long revision) implements FailoverEvent {}
 
+    /**
+     * This node itself did not run for {@code gapNanos} (paused, swapped out, a long GC): whatever
+     * silence it measured over that gap is its own, not the peer's.
+     */
+    record Stalled(long gapNanos) implements FailoverEvent {}
+
     /** A peer serving in {@code epoch} told this node to step down. */
     record DemoteReceived(long epoch, String from) implements FailoverEvent {}
 }

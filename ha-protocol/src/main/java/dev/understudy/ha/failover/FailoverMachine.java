@@ -159,17 +159,20 @@ public final class FailoverMachine {
         } else if (e instanceof ConnectFailed x) {
             return connectFailed(s, x.failure(), t, now, out);
         } else if (e instanceof Connected x) {
-            return connected(s, x.peer(), t, now, out);
+            FailoverState r = epochRules(s, x.peer(), t, now, out);
+            return isFinal(s, r) ? r : connected(r, x.peer(), t, now, out);
         } else if (e instanceof ConnectionLost x) {
             return connectionLost(s, x.failure(), t, now, out);
         } else if (e instanceof PeerHeard x) {
-            return peerHeard(s, x.peer(), t, now, out);
+            FailoverState r = epochRules(s, x.peer(), t, now, out);
+            return isFinal(s, r) ? r : peerHeard(r, x.peer(), t, now, out);
         } else if (e instanceof SyncProgress x) {
             return syncProgress(s, x.inSync(), out);
         } else if (e instanceof PushFailed x) {
             return s.state() == ACTIVE_PAIRED ? s.inSync(false).with(ACTIVE_DEGRADED, x.reason()) : s;
         } else if (e instanceof PeerChecked x) {
-            return peerChecked(s, x.peer(), t, now, out);
+            FailoverState r = x.peer() == null ? s : epochRules(s, x.peer(), t, now, out);
+            return isFinal(s, r) ? r : peerChecked(r, x.peer(), t, now, out);
         } else if (e instanceof Persisted x) {
             return persisted(s, x, t, now, out);
         } else if (e instanceof PromoteReceived x) {
@@ -182,6 +185,8 @@ public final class FailoverMachine {
             return s.state() == DEMOTING ? handOver(s, t, now, out) : s;
         } else if (e instanceof DemoteReceived x) {
             return demoteReceived(s, x, t, now, out);
+        } else if (e instanceof FailoverEvent.Stalled x) {
+            return stalled(s, x.gapNanos(), t, now);
         }
         throw new IllegalArgumentException("unknown event " + e);
     }
@@ -251,11 +256,6 @@ public final class FailoverMachine {
 
     private static FailoverState connected(FailoverState s, PeerInfo peer, FailoverTimings t, long now,
                                            List<FailoverAction> out) {
-        FailoverState r = epochRules(s, peer, t, now, out);
-        if (isFinal(s, r)) {
-            return r;
-        }
-        s = r;
         if (s.state() == CONNECTING || s.state() == SUSPECT) {
             // takeover is armed once connected: from now on silence means the master is gone
             return s.connected(true).heard(now).retryAt(FailoverState.NEVER).takeoverAt(now + t.takeover())
@@ -303,11 +303,6 @@ public final class FailoverMachine {
 
     private static FailoverState peerHeard(FailoverState s, PeerInfo peer, FailoverTimings t, long now,
                                            List<FailoverAction> out) {
-        FailoverState r = epochRules(s, peer, t, now, out);
-        if (isFinal(s, r)) {
-            return r;
-        }
-        s = r;
         FailoverState h = s.heard(now);
         if (shadowConnectedState(s.state()) || s.state() == SUSPECT) {
             h = h.takeoverAt(now + t.takeover());
@@ -332,7 +327,10 @@ public final class FailoverMachine {
     private static FailoverState tick(FailoverState s, FailoverTimings t, long now, List<FailoverAction> out) {
         switch (s.state()) {
             case CONNECTING -> {
-                if (now >= s.takeoverAt()) {
+                // only after an attempt has failed (retry pending): a connection still being set up on a slow
+                // host is no evidence that the master is gone (the attempt itself is bounded by the connect,
+                // TLS handshake and HELLO timeouts, and ends in ConnectFailed)
+                if (now >= s.takeoverAt() && s.retryAt() != FailoverState.NEVER) {
                     return promote(s, s.epoch() + 1, "master unreachable for " + millis(t.takeover())
                             + " ms since this shadow started", false, out);
                 }
@@ -400,6 +398,34 @@ public final class FailoverMachine {
             }
         }
         return s;
+    }
+
+    /**
+     * After a stall of this node, the peer gets a fresh takeoverDelay: a shadow that was itself paused
+     * must not promote over a healthy master because of silence it caused. (A master that really died
+     * meanwhile is replaced one takeoverDelay later; a crash is still confirmed at once by refused
+     * reconnects.)
+     */
+    private static FailoverState stalled(FailoverState s, long gap, FailoverTimings t, long now) {
+        switch (s.state()) {
+            case SYNCING, STANDBY, LAGGING -> {
+                return s.heard(now).takeoverAt(now + t.takeover());
+            }
+            case SUSPECT -> {
+                FailoverState n = s.heard(now).takeoverAt(now + t.takeover());
+                return n.connected() ? n.with(n.inSync() ? STANDBY : LAGGING, "resumed after this node stalled for "
+                        + millis(gap) + " ms") : n;
+            }
+            case CONNECTING -> {
+                return s.takeoverAt() == FailoverState.NEVER ? s : s.takeoverAt(now + t.takeover());
+            }
+            case STARTING -> {
+                return s.takeoverAt(now + t.takeover());
+            }
+            default -> {
+                return s;
+            }
+        }
     }
 
     private static FailoverState promoteReceived(FailoverState s, long epoch, List<FailoverAction> out) {
@@ -481,13 +507,6 @@ public final class FailoverMachine {
 
     private static FailoverState peerChecked(FailoverState s, PeerInfo peer, FailoverTimings t, long now,
                                              List<FailoverAction> out) {
-        if (peer != null) {
-            FailoverState r = epochRules(s, peer, t, now, out);
-            if (isFinal(s, r)) {
-                return r;
-            }
-            s = r;
-        }
         if (s.state() == STARTING) {
             if (peer != null) {
                 out.add(new StartServing(s.epoch()));
@@ -508,15 +527,18 @@ public final class FailoverMachine {
     }
 
     /**
-     * The epoch rules, applied to everything a peer says. Returns the final state when they decide
+     * The epoch rules, applied (by the dispatcher, before any other handling) to everything a peer says. Returns the final state when they decide
      * the step (this node steps down); otherwise returns {@code s}, with a higher epoch adopted by a
      * non-serving node, for the caller's normal handling.
      */
     private static FailoverState epochRules(FailoverState s, PeerInfo peer, FailoverTimings t, long now,
                                             List<FailoverAction> out) {
         boolean meActive = s.state().serving() || s.state() == STARTING || s.state() == PROMOTING;
+        // a promoting node already holds its new epoch: a heartbeat the handing-over master sent just before
+        // the PROMOTE (still claiming the old epoch) must not win on the node-id tie-break
+        long mine = s.state() == PROMOTING ? Math.max(s.epoch(), s.pendingEpoch()) : s.epoch();
         if (peer.active() && meActive) {
-            if (outranks(peer.epoch(), peer.nodeId(), s.epoch(), s.nodeId())) {
+            if (outranks(peer.epoch(), peer.nodeId(), mine, s.nodeId())) {
                 return stepDown(s, peer.epoch(), "peer " + peer.nodeId() + " is serving in epoch " + peer.epoch()
                         + " (this node: " + s.epoch() + ")", t, now, out);
             }

@@ -39,7 +39,8 @@ class FailoverMachineTest {
                 new FailoverEvent.Persisted(6, Role.SHADOW), new FailoverEvent.PromoteReceived(6),
                 new FailoverEvent.ForcePromote(), new FailoverEvent.SwitchRolesRequested(false),
                 new FailoverEvent.SwitchRolesRequested(true), new FailoverEvent.HandoverAcked(10),
-                new FailoverEvent.DemoteReceived(9, "p"), new FailoverEvent.DemoteReceived(1, "p"));
+                new FailoverEvent.DemoteReceived(9, "p"), new FailoverEvent.DemoteReceived(1, "p"),
+                new FailoverEvent.Stalled(5_000 * MS));
     }
 
     /** A representative state for each HaState, epoch 5, paired, deadlines already due. */
@@ -148,6 +149,23 @@ class FailoverMachineTest {
         assertThat(d.all(FailoverAction.StartServing.class)).containsExactly(new FailoverAction.StartServing(6));
         assertThat(d.all(FailoverAction.RaiseAlert.class)).anyMatch(a -> a.category() == AlertCategory.FAILOVER);
         assertThat(d.all(FailoverAction.RecordRoleChange.class)).hasSize(1);
+    }
+
+    @Test
+    void shadowThatWasItselfPausedGivesTheMasterAFreshTakeoverDelay() {
+        Driver d = standbyShadow();
+        // this node stalls for 5 s: the first event after it is the stall report, then ticks
+        d.now += 5_000 * MS;
+        d.on(new FailoverEvent.Stalled(5_000 * MS)).on(new FailoverEvent.Tick());
+        assertThat(d.s.state()).isEqualTo(STANDBY);
+        assertThat(d.all(FailoverAction.PersistState.class)).isEmpty();
+        d.on(new FailoverEvent.PeerHeard(master(5, true))).after(1000);
+        assertThat(d.s.state()).isNotEqualTo(PROMOTING);
+        // a master that really is gone is still replaced, one takeoverDelay after the stall
+        Driver gone = standbyShadow();
+        gone.now += 5_000 * MS;
+        gone.on(new FailoverEvent.Stalled(5_000 * MS)).after(700).after(1400);
+        assertThat(gone.s.state()).isEqualTo(PROMOTING);
     }
 
     @Test
@@ -295,5 +313,40 @@ class FailoverMachineTest {
         assertThat(d.all(FailoverAction.RaiseAlert.class)).anyMatch(a -> a.category() == AlertCategory.PEER_UNREACHABLE);
         d.after(1000);
         assertThat(d.all(FailoverAction.CheckPeer.class)).hasSize(1);
+    }
+
+    @Test
+    void aConnectionStillBeingSetUpDoesNotPromoteAfterStepDown() {
+        long now = 1_000 * MS;
+        // a master told of a higher epoch steps down and connects to the new master (attempt in flight)
+        FailoverState active = new FailoverState(ACTIVE_ALONE, 5, "n", true, false, false, now, FailoverState.NEVER,
+                FailoverState.NEVER, 0, 0, false, "test");
+        Transition down = FailoverMachine.step(active, new FailoverEvent.PeerChecked(master(6, true), null), T, now);
+        assertThat(down.next().state()).isEqualTo(CONNECTING);
+        // takeoverDelay passes while the (slow) TLS connection is still being set up: no promotion
+        long late = now + T.takeover() + 100 * MS;
+        Transition t = FailoverMachine.step(down.next(), new FailoverEvent.Tick(), T, late);
+        assertThat(t.next().state()).isEqualTo(CONNECTING);
+        // the attempt completes: it becomes the new master's shadow
+        assertThat(FailoverMachine.step(t.next(), new FailoverEvent.Connected(master(6, true)), T, late).next().state())
+                .isEqualTo(SYNCING);
+        // whereas a failed attempt past the deadline does promote
+        FailoverState failed = FailoverMachine.step(t.next(), new FailoverEvent.ConnectFailed(Failure.REFUSED), T, late).next();
+        assertThat(FailoverMachine.step(failed, new FailoverEvent.Tick(), T, late + MS).next().state()).isEqualTo(PROMOTING);
+    }
+
+    @Test
+    void aPromotingNodeIgnoresTheLastHeartbeatOfTheMasterThatHandedOver() {
+        long now = 1_000 * MS;
+        // node "a" (lower id than the master "m") is told to promote to epoch 6
+        FailoverState standby = new FailoverState(STANDBY, 5, "a", true, true, true, now, now + T.takeover(),
+                FailoverState.NEVER, 0, 0, false, "test");
+        Transition p = FailoverMachine.step(standby, new FailoverEvent.PromoteReceived(6), T, now);
+        assertThat(p.next().state()).isEqualTo(PROMOTING);
+        // a heartbeat sent by the master just before it handed over still says "active in epoch 5"
+        Transition t = FailoverMachine.step(p.next(), new FailoverEvent.PeerHeard(master(5, true)), T, now + MS);
+        assertThat(t.next().state()).as("not aborted by the id tie-break of equal epochs").isEqualTo(PROMOTING);
+        assertThat(FailoverMachine.step(t.next(), new FailoverEvent.Persisted(6, Role.MASTER), T, now + 2 * MS).next()
+                .state()).isEqualTo(ACTIVE_ALONE);
     }
 }

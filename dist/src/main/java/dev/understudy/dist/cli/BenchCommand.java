@@ -1,0 +1,117 @@
+package dev.understudy.dist.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.understudy.common.json.Json;
+import dev.understudy.dist.bench.FailoverBenchmark;
+import dev.understudy.dist.bench.Percentiles;
+import dev.understudy.dist.bench.PushBenchmark;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code understudy bench push|fullsync|failover [--json]}: runs a local pair in temporary homes and
+ * prints medians and p99 against the targets of DESIGN.md §8, so operators can check their machine.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure replication, full transfer or failover on this machine with a local pair.")
+final class BenchCommand implements Callable<Integer> {
+
+    private final CliContext ctx;
+
+    @Parameters(index = "0", paramLabel = "push|fullsync|failover", description = "what to measure")
+    String what;
+
+    @Option(names = "--json", description = "print the figures as JSON")
+    boolean json;
+
+    @Option(names = "--samples", description = "latency samples (push) / runs (fullsync, failover); default depends on the benchmark")
+    Integer samples;
+
+    @Option(names = "--mappings", defaultValue = "100000", description = "mappings for fullsync (default ${DEFAULT-VALUE})")
+    int mappings;
+
+    BenchCommand(CliContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Path dir = Files.createTempDirectory("understudy-bench-");
+        try {
+            ObjectNode out = Json.object();
+            out.put("benchmark", what);
+            String text;
+            switch (what) {
+                case "push" -> {
+                    int n = samples == null ? 2000 : samples;
+                    PushBenchmark.Result r = PushBenchmark.push(dir, n, 20_000, 32);
+                    put(out.putObject("commitToDurableOnShadowMs"), r.latency());
+                    out.put("replicatedChangesPerSecond", Math.round(r.changesPerSecond()));
+                    out.put("writers", r.writers());
+                    out.put("targets", "p50 < 2 ms, p99 < 10 ms, >= 5000 changes/s");
+                    text = "change committed on master -> durable on shadow: " + r.latency()
+                            + "   (target p50 < 2 ms, p99 < 10 ms)\n"
+                            + String.format("replicated changes per second: %.0f with %d writers   (target >= 5,000)",
+                            r.changesPerSecond(), r.writers());
+                }
+                case "fullsync" -> {
+                    int n = samples == null ? 3 : samples;
+                    PushBenchmark.FullSyncResult r = PushBenchmark.fullSync(dir, mappings, n);
+                    out.put("mappings", r.mappings());
+                    out.put("documentBytes", r.documentBytes());
+                    put(out.putObject("transferMs"), r.transfer());
+                    put(out.putObject("attachToInSyncMs"), r.attach());
+                    out.put("target", "full sync of 100,000 mappings < 3 s");
+                    text = String.format("full transfer of %,d mappings (%,d bytes): %s   (target < 3000 ms)%n"
+                            + "attach (incl. the deliberately slow password check) to in sync: %s",
+                            r.mappings(), r.documentBytes(), r.transfer(), r.attach());
+                }
+                case "failover" -> {
+                    FailoverBenchmark.Options o = FailoverBenchmark.Options.defaults(
+                            FailoverBenchmark.launcherFromSystemProperty(), dir.resolve("failover"));
+                    if (samples != null) {
+                        o = new FailoverBenchmark.Options(o.launcher(), o.workDir(), samples, o.pauses(),
+                                o.heartbeatInterval(), o.takeoverDelay());
+                    }
+                    FailoverBenchmark.Result r = FailoverBenchmark.run(o, json ? System.err : ctx.out());
+                    if (json) {
+                        ctx.out().println(r.toJson());
+                        return 0;
+                    }
+                    text = r.toText();
+                }
+                default -> throw CliException.usage("benchmark: " + what + " (expected: push, fullsync or failover)");
+            }
+            ctx.out().println(json ? Json.pretty(out) : text);
+            return 0;
+        } finally {
+            PushBenchmarkFiles.delete(dir);
+        }
+    }
+
+    static void put(ObjectNode n, Percentiles p) {
+        n.put("n", p.n());
+        n.put("p50", round(p.p50()));
+        n.put("p99", round(p.p99()));
+        n.put("max", round(p.max()));
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 100) / 100.0;
+    }
+
+    /** Removes the temporary homes. */
+    static final class PushBenchmarkFiles {
+        private PushBenchmarkFiles() {}
+
+        static void delete(Path dir) throws java.io.IOException {
+            try (var s = Files.walk(dir)) {
+                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+}
