@@ -280,12 +280,21 @@ public final class NodeProcess {
 
         /** Starts {@code understudy run --home HOME}, logging to HOME/../NAME-N.log. */
         public NodeProcess start(Path home) throws IOException {
+            return start(home, java.util.Map.of());
+        }
+
+        /**
+         * As {@link #start(Path)}, with extra environment variables for the node process (e.g. LD_PRELOAD and
+         * FAKETIME of libfaketime to skew its clock; the launcher execs java, so the pid stays the node's).
+         */
+        public NodeProcess start(Path home, java.util.Map<String, String> env) throws IOException {
             Path log = home.resolveSibling(home.getFileName() + "-run-" + (started.size() + 1) + ".log");
-            Process p = new ProcessBuilder(launcher().toString(), "run", "--home", home.toString())
+            ProcessBuilder b = new ProcessBuilder(launcher().toString(), "run", "--home", home.toString())
                     .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                     .redirectErrorStream(true)
-                    .redirectOutput(log.toFile())
-                    .start();
+                    .redirectOutput(log.toFile());
+            b.environment().putAll(env);
+            Process p = b.start();
             NodeProcess n = new NodeProcess(home, log, p);
             started.add(n);
             return n;
