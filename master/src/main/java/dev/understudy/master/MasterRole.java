@@ -469,8 +469,11 @@ public final class MasterRole implements AutoCloseable {
             this.channel = channel;
             this.nodeId = h.nodeId();
             this.address = address;
-            this.acked = h.revision();
-            this.sent = h.revision();
+            // the shadow's revision counts as acknowledged only when it is this master's history: a shadow
+            // whose history diverged (a former master) must not make unreplicated writes look replicated
+            boolean shared = store.hashAt(h.revision()).map(x -> x.equals(h.hash())).orElse(false);
+            this.acked = shared ? h.revision() : 0;
+            this.sent = this.acked;
             peer = new PeerView(h.nodeId(), address, h.state(), h.epoch(), h.revision(), h.hash(), clock.nanoTime());
         }
 

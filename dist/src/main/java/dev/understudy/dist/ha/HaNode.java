@@ -361,6 +361,12 @@ public final class HaNode implements AutoCloseable {
 
     private void persist(FailoverAction.PersistState p) {
         NodeState next = nodeState.withEpochRole(p.epoch(), p.role());
+        if (p.role() == Role.MASTER && nodeState.role() == Role.SHADOW) {
+            // a new tenure as master: what an earlier tenure's shadow acknowledged says nothing now; everything
+            // up to the current head is shared history (this node received it as shadow)
+            next = next.withLastAcked(store.revision());
+            persistedAcked = store.revision();
+        }
         try {
             home.saveState(next);
             nodeState = next;
@@ -407,6 +413,9 @@ public final class HaNode implements AutoCloseable {
             // durable: a restart before the first resync must still report what the new master lacks
             saveOrphanCheck(acked);
             replica.checkOrphansFrom(acked, this::orphaned);
+            // master-only alerts end with the tenure: the new master raises its own
+            alerts.resolve(AlertCategory.PUSH_FAILED, null);
+            alerts.resolve(AlertCategory.PEER_UNREACHABLE, null);
         }
         hook.run(c.from().wireName(), c.to().wireName(), c.epoch());
     }
@@ -689,7 +698,8 @@ public final class HaNode implements AutoCloseable {
 
     /** Whether this node serves now; false also between a long pause and the loop noticing it. */
     public boolean serving() {
-        return serving && !stalledNow();
+        // both: the data plane runs and the published state is a serving one (no "active" while PROMOTING)
+        return serving && published.serving() && !stalledNow();
     }
 
     private boolean stalledNow() {

@@ -81,6 +81,9 @@ import java.util.Set;
  */
 public final class FailoverMachine {
 
+    /** takeoverDelays a node that just stepped down or handed over waits before it may promote again. */
+    static final int STEPPED_DOWN_GRACE = 3;
+
     /** The legal state changes; staying in the same state is always legal. */
     public static final Map<HaState, Set<HaState>> LEGAL = legal();
 
@@ -501,7 +504,7 @@ public final class FailoverMachine {
         out.add(new PersistState(e, Role.SHADOW));
         out.add(new RecordRoleChange(Role.MASTER, Role.SHADOW, e, "planned switch-roles"));
         return s.epoch(e).pending(0, false).connected(false).inSync(false).refusals(0)
-                .retryAt(now + t.heartbeat()).takeoverAt(now + t.takeover())
+                .retryAt(now + t.heartbeat()).takeoverAt(now + STEPPED_DOWN_GRACE * t.takeover())
                 .with(CONNECTING, "handed over to the shadow");
     }
 
@@ -576,8 +579,10 @@ public final class FailoverMachine {
                         + " master never acknowledged are reported as ORPHANED_CHANGES."));
         out.add(new Disconnect(why));
         out.add(new Connect());
+        // a node that just stepped down gives the new master a long grace before it would promote again:
+        // under load its first reconnect can be slow, and promoting then would make the pair flap
         return s.epoch(newEpoch).pending(0, false).connected(false).inSync(false).paired(true).refusals(0)
-                .retryAt(FailoverState.NEVER).takeoverAt(now + t.takeover()).with(CONNECTING, why);
+                .retryAt(FailoverState.NEVER).takeoverAt(now + STEPPED_DOWN_GRACE * t.takeover()).with(CONNECTING, why);
     }
 
     private static long millis(long nanos) {

@@ -330,9 +330,15 @@ class FailoverMachineTest {
         // the attempt completes: it becomes the new master's shadow
         assertThat(FailoverMachine.step(t.next(), new FailoverEvent.Connected(master(6, true)), T, late).next().state())
                 .isEqualTo(SYNCING);
-        // whereas a failed attempt past the deadline does promote
+        // a failed attempt within the step-down grace does not promote (the new master may be slow to listen)...
         FailoverState failed = FailoverMachine.step(t.next(), new FailoverEvent.ConnectFailed(Failure.REFUSED), T, late).next();
-        assertThat(FailoverMachine.step(failed, new FailoverEvent.Tick(), T, late + MS).next().state()).isEqualTo(PROMOTING);
+        assertThat(FailoverMachine.step(failed, new FailoverEvent.Tick(), T, late + MS).next().state()).isEqualTo(CONNECTING);
+        // ...but once the grace has passed with the new master still unreachable, this node takes over again
+        long afterGrace = now + FailoverMachine.STEPPED_DOWN_GRACE * T.takeover() + 100 * MS;
+        FailoverState stillFailing = FailoverMachine.step(failed, new FailoverEvent.ConnectFailed(Failure.REFUSED), T,
+                afterGrace).next();
+        assertThat(FailoverMachine.step(stillFailing, new FailoverEvent.Tick(), T, afterGrace + MS).next().state())
+                .isEqualTo(PROMOTING);
     }
 
     @Test
