@@ -702,6 +702,14 @@ public final class HaNode implements AutoCloseable {
         return serving && published.serving() && !stalledNow();
     }
 
+    /**
+     * Whether the data plane should listen now: the failover loop's own decision, set before the new
+     * state is published (the data plane starts while the state is still being published).
+     */
+    public boolean dataPlaneOn() {
+        return serving && !stalledNow();
+    }
+
     private boolean stalledNow() {
         // answered on other threads, possibly before the loop has run after a resume: do not vouch for serving then
         return settings.peerAddress() != null && clock.nanoTime() - lastLoopNanos >= timings.takeover();

@@ -193,7 +193,7 @@ public final class NodeRuntime implements AutoCloseable {
     }
 
     private void applyMappingsIfServing() {
-        if (ha == null || !ha.serving()) {
+        if (ha == null || !ha.dataPlaneOn()) {
             return;
         }
         List<Mapping> mappings = store.read(doc -> doc.mappings());
@@ -204,7 +204,7 @@ public final class NodeRuntime implements AutoCloseable {
         } catch (ExecutionException | TimeoutException e) {
             log.error("applying {} mappings to the data plane failed: {}", mappings.size(), e.toString());
         }
-        if (!ha.serving()) {
+        if (!ha.dataPlaneOn()) {
             // stepped down while applying: make sure nothing listens
             connector.stopAll();
         }
