@@ -1,7 +1,7 @@
 package dev.understudy.dist.bench;
 
+import dev.understudy.dist.node.PinnedTls;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.understudy.common.cert.Certificates;
 import dev.understudy.common.json.Json;
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,15 +9,8 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
-import java.security.cert.CertificateException;
-import java.security.cert.X509Certificate;
 import javax.net.ssl.HttpsURLConnection;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocketFactory;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 
 /**
  * A benchmark's HTTPS client of one node's admin API: trusts exactly that home's tls/node.crt and
@@ -39,33 +32,9 @@ final class NodeClient {
     }
 
     static NodeClient of(Path home, int adminPort) throws IOException {
-        X509Certificate cert = Certificates.readCertificate(home.resolve("tls").resolve("node.crt"));
         String token = Files.readString(home.resolve("admin.token"), StandardCharsets.US_ASCII).trim();
-        try {
-            byte[] pinned = cert.getEncoded();
-            SSLContext ssl = SSLContext.getInstance("TLS");
-            ssl.init(null, new TrustManager[] {new X509TrustManager() {
-                @Override
-                public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-                    if (chain == null || chain.length == 0 || !MessageDigest.isEqual(pinned, chain[0].getEncoded())) {
-                        throw new CertificateException("the server's certificate is not " + home + "/tls/node.crt");
-                    }
-                }
-
-                @Override
-                public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-                    throw new CertificateException("not a server");
-                }
-
-                @Override
-                public X509Certificate[] getAcceptedIssuers() {
-                    return new X509Certificate[0];
-                }
-            }}, null);
-            return new NodeClient("https://127.0.0.1:" + adminPort, token, ssl.getSocketFactory());
-        } catch (GeneralSecurityException e) {
-            throw new IOException(home + "/tls/node.crt: not usable for TLS: " + e.getMessage(), e);
-        }
+        return new NodeClient("https://127.0.0.1:" + adminPort, token,
+                PinnedTls.trustOnly(home.resolve("tls").resolve("node.crt")));
     }
 
     /** GET /healthz: the HTTP status, or -1 when the node did not answer. */

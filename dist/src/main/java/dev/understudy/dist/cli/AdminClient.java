@@ -4,27 +4,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.understudy.common.home.NodeHome;
 import dev.understudy.common.home.NodeSettings;
 import dev.understudy.common.json.Json;
+import dev.understudy.dist.node.PinnedTls;
 import dev.understudy.dist.node.RunFile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
-import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.util.Optional;
 import javax.net.ssl.HttpsURLConnection;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLSocketFactory;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 
 /**
  * The CLI's side of the admin API: finds the running node of a home (run.json, else node.json's
@@ -68,53 +59,9 @@ final class AdminClient {
                         + "and there is no run.json; start it with `understudy run --home " + shown + "`)");
             }
             String token = h.readAdminToken();
-            return new AdminClient(shown, "https://127.0.0.1:" + port, token, trustOnly(h.nodeCrt()));
+            return new AdminClient(shown, "https://127.0.0.1:" + port, token, PinnedTls.trustOnly(h.nodeCrt()));
         } catch (IOException e) {
             throw CliException.failed(e.getMessage());
-        }
-    }
-
-    private static SSLSocketFactory trustOnly(Path crt) throws IOException {
-        try (InputStream in = Files.newInputStream(crt)) {
-            X509Certificate cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
-            SSLContext ssl = SSLContext.getInstance("TLS");
-            ssl.init(null, new TrustManager[] {new PinnedTrustManager(cert.getEncoded())}, null);
-            return ssl.getSocketFactory();
-        } catch (java.nio.file.NoSuchFileException e) {
-            throw new IOException(crt + ": not found (expected: the node certificate written by `understudy init`)", e);
-        } catch (GeneralSecurityException e) {
-            throw new IOException(crt + ": not a usable certificate: " + e.getMessage()
-                    + " (expected: the node certificate written by `understudy init`)", e);
-        }
-    }
-
-    /**
-     * Trusts exactly one certificate, byte for byte: the node's own. Stricter than a trust store
-     * holding it (no chain building), and cheaper at start-up.
-     */
-    static final class PinnedTrustManager implements X509TrustManager {
-
-        private final byte[] pinned;
-
-        PinnedTrustManager(byte[] pinned) {
-            this.pinned = pinned.clone();
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            if (chain == null || chain.length == 0 || !MessageDigest.isEqual(pinned, chain[0].getEncoded())) {
-                throw new CertificateException("the server's certificate is not this home's tls/node.crt");
-            }
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            throw new CertificateException("the CLI does not accept clients");
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
         }
     }
 

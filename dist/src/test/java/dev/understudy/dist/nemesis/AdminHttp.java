@@ -1,5 +1,6 @@
 package dev.understudy.dist.nemesis;
 
+import dev.understudy.dist.node.PinnedTls;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.understudy.common.json.Json;
 import java.io.IOException;
@@ -7,16 +8,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
-import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import javax.net.ssl.HttpsURLConnection;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocketFactory;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 
 /**
  * A plain JDK HTTPS client of one node's admin API that trusts exactly that node's tls/node.crt (as the
@@ -33,32 +26,7 @@ final class AdminHttp {
 
     AdminHttp(Path home) throws IOException {
         this.token = Files.readString(home.resolve("admin.token")).trim();
-        try (InputStream in = Files.newInputStream(home.resolve("tls").resolve("node.crt"))) {
-            X509Certificate cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
-            byte[] pinned = cert.getEncoded();
-            SSLContext ssl = SSLContext.getInstance("TLS");
-            ssl.init(null, new TrustManager[] {new X509TrustManager() {
-                @Override
-                public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-                    if (chain == null || chain.length == 0 || !MessageDigest.isEqual(pinned, chain[0].getEncoded())) {
-                        throw new CertificateException("not the node certificate of " + home);
-                    }
-                }
-
-                @Override
-                public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-                    throw new CertificateException("no clients");
-                }
-
-                @Override
-                public X509Certificate[] getAcceptedIssuers() {
-                    return new X509Certificate[0];
-                }
-            }}, null);
-            this.tls = ssl.getSocketFactory();
-        } catch (GeneralSecurityException e) {
-            throw new IOException(home + "/tls/node.crt: " + e.getMessage(), e);
-        }
+        this.tls = PinnedTls.trustOnly(home.resolve("tls").resolve("node.crt"));
     }
 
     /** Sends one request; I/O failures (refused, timed out, reset) are thrown as they are. */
