@@ -478,7 +478,6 @@ public final class MasterRole implements AutoCloseable {
         }
 
         void start(boolean pairingAttempt) {
-            Hello first = null;
             Head head = store.head();
             events.accept(new FailoverEvent.Connected(new PeerInfo(nodeId, Role.SHADOW, peer.epoch(), false, peer.revision())));
             long shadowRev = peer.revision();
@@ -507,7 +506,6 @@ public final class MasterRole implements AutoCloseable {
             long every = settings.heartbeat().toNanos();
             ticker = channel.eventLoop().scheduleAtFixedRate(this::tick, every, every, TimeUnit.NANOSECONDS);
             channel.writeAndFlush(heartbeat());
-            assert first == null;
         }
 
         void stop() {

@@ -79,7 +79,7 @@ public final class HomeInitializer {
         }
     }
 
-    /** Keeps the user-commit in one place (init and `reset` both create the admin user). */
+    /** The admin user as one change set: checked before anything is written, then committed. */
     static final class AdminUsers {
         private AdminUsers() {}
 

@@ -2,9 +2,7 @@ package dev.understudy.common.store;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.understudy.common.config.ChangeOp;
 import dev.understudy.common.config.ChangeSet;
-import dev.understudy.common.config.ConfigCollection;
 import dev.understudy.common.config.ConfigDocument;
 import dev.understudy.common.config.InvalidChangeException;
 import dev.understudy.common.io.AtomicFiles;
@@ -644,10 +642,6 @@ public final class ConfigStore implements AutoCloseable {
         return dir;
     }
 
-    /** A convenience for callers holding typed values. */
-    public static ChangeSet single(ConfigCollection c, String id, JsonNode value) {
-        return value == null ? ChangeSet.of(ChangeOp.delete(c, id)) : ChangeSet.of(ChangeOp.put(c, id, value));
-    }
 
     @Override
     public void close() throws IOException {

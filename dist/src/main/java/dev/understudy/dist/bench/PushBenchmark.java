@@ -130,7 +130,8 @@ public final class PushBenchmark {
         return ChangeSet.of(ChangeOp.put(ConfigCollection.SETTINGS, "bench-" + (i % 1000), Json.mapper().valueToTree(i)));
     }
 
-    static void deleteTree(Path p) throws java.io.IOException {
+    /** Deletes {@code p} and everything below it (benchmark homes); nothing if it does not exist. */
+    public static void deleteTree(Path p) throws java.io.IOException {
         if (!Files.exists(p)) {
             return;
         }

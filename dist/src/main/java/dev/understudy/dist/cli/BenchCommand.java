@@ -89,7 +89,7 @@ final class BenchCommand implements Callable<Integer> {
             ctx.out().println(json ? Json.pretty(out) : text);
             return 0;
         } finally {
-            PushBenchmarkFiles.delete(dir);
+            PushBenchmark.deleteTree(dir);
         }
     }
 
@@ -104,14 +104,4 @@ final class BenchCommand implements Callable<Integer> {
         return Math.round(v * 100) / 100.0;
     }
 
-    /** Removes the temporary homes. */
-    static final class PushBenchmarkFiles {
-        private PushBenchmarkFiles() {}
-
-        static void delete(Path dir) throws java.io.IOException {
-            try (var s = Files.walk(dir)) {
-                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
-    }
 }
