@@ -15,6 +15,7 @@ import static dev.understudy.ha.failover.HaState.SYNCING;
 
 import dev.understudy.common.alert.AlertCategory;
 import dev.understudy.common.alert.Severity;
+import dev.understudy.common.home.Epochs;
 import dev.understudy.common.home.Role;
 import dev.understudy.ha.failover.FailoverAction.CheckPeer;
 import dev.understudy.ha.failover.FailoverAction.Connect;
@@ -52,6 +53,7 @@ import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -151,8 +153,36 @@ public final class FailoverMachine {
         return new Transition(next, List.copyOf(out));
     }
 
+    /** The epoch a peer claims in {@code e}; empty when the event carries none. */
+    private static OptionalLong claimedEpoch(FailoverEvent e) {
+        if (e instanceof Connected x) {
+            return OptionalLong.of(x.peer().epoch());
+        } else if (e instanceof PeerHeard x) {
+            return OptionalLong.of(x.peer().epoch());
+        } else if (e instanceof PeerChecked x && x.peer() != null) {
+            return OptionalLong.of(x.peer().epoch());
+        } else if (e instanceof PromoteReceived x) {
+            return OptionalLong.of(x.epoch());
+        } else if (e instanceof DemoteReceived x) {
+            return OptionalLong.of(x.epoch());
+        }
+        return OptionalLong.empty();
+    }
+
     private static FailoverState dispatch(FailoverState s, FailoverEvent e, FailoverTimings t, long now,
                                           List<FailoverAction> out) {
+        OptionalLong claim = claimedEpoch(e);
+        if (claim.isPresent() && !Epochs.plausible(Math.max(s.epoch(), s.pendingEpoch()), claim.getAsLong())) {
+            // nothing a peer says may move the epoch out of range or leap it ahead: the claim is ignored whole
+            // (no step-down, no adoption), the connection is dropped and the operator told
+            long claimed = claim.getAsLong();
+            out.add(new Disconnect("peer claims epoch " + claimed + ", implausible next to this node's " + s.epoch()));
+            out.add(new RaiseAlert(Severity.ERROR, AlertCategory.PAIRING_REJECTED, "epoch",
+                    "The peer claimed epoch " + claimed + " while this node is in epoch " + s.epoch() + " (expected: at"
+                            + " most " + Epochs.MAX_STEP + " higher); the claim was ignored and the connection closed."
+                            + " Check the peer's state.json, and that the pinned peer certificate is still the peer's own."));
+            return s;
+        }
         if (e instanceof Tick) {
             return tick(s, t, now, out);
         } else if (e instanceof Attached) {
@@ -247,7 +277,7 @@ public final class FailoverMachine {
             if (f == Failure.REFUSED) {
                 int n = s.refusals() + 1;
                 if (n >= 2) {
-                    return promote(s.refusals(n), s.epoch() + 1,
+                    return promote(s.refusals(n), Epochs.next(s.epoch()),
                             "master's host refused " + n + " reconnects: its process is gone", false, out);
                 }
                 return s.refusals(n).retryAt(now + t.confirm());
@@ -334,7 +364,7 @@ public final class FailoverMachine {
                 // host is no evidence that the master is gone (the attempt itself is bounded by the connect,
                 // TLS handshake and HELLO timeouts, and ends in ConnectFailed)
                 if (now >= s.takeoverAt() && s.retryAt() != FailoverState.NEVER) {
-                    return promote(s, s.epoch() + 1, "master unreachable for " + millis(t.takeover())
+                    return promote(s, Epochs.next(s.epoch()), "master unreachable for " + millis(t.takeover())
                             + " ms since this shadow started", false, out);
                 }
                 if (now >= s.retryAt()) {
@@ -352,7 +382,7 @@ public final class FailoverMachine {
                     if (s.connected()) {
                         out.add(new Disconnect("master silent for " + millis(now - s.lastHeard()) + " ms"));
                     }
-                    return promote(s.connected(false), s.epoch() + 1,
+                    return promote(s.connected(false), Epochs.next(s.epoch()),
                             "master silent for " + millis(now - s.lastHeard()) + " ms (takeoverDelay "
                                     + millis(t.takeover()) + " ms)", false, out);
                 }
@@ -443,7 +473,7 @@ public final class FailoverMachine {
             if (s.connected()) {
                 out.add(new Disconnect("forced promotion"));
             }
-            return promote(s.connected(false), s.epoch() + 1, "forced by the operator (switch-roles --force)", true, out);
+            return promote(s.connected(false), Epochs.next(s.epoch()), "forced by the operator (switch-roles --force)", true, out);
         }
         return s;
     }
@@ -480,7 +510,7 @@ public final class FailoverMachine {
         if (s.state() == ACTIVE_PAIRED || (s.state() == ACTIVE_DEGRADED && force && s.connected())) {
             out.add(new StopWrites());
             out.add(new FlushToPeer());
-            return s.pending(s.epoch() + 1, force).takeoverAt(now + t.request())
+            return s.pending(Epochs.next(s.epoch()), force).takeoverAt(now + t.request())
                     .with(DEMOTING, force ? "switch-roles --force requested" : "switch-roles requested");
         }
         String why = switch (s.state()) {
