@@ -3,6 +3,7 @@ package dev.understudy.dist;
 import static dev.understudy.dist.testing.NodeProcess.cli;
 import static dev.understudy.dist.testing.NodeProcess.ok;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.understudy.common.json.Json;
@@ -17,10 +18,14 @@ import dev.understudy.ha.message.Demote;
 import dev.understudy.ha.message.HaMessage;
 import dev.understudy.ha.message.Heartbeat;
 import dev.understudy.ha.message.Hello;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -97,14 +102,68 @@ class HaAdmissionIT {
     void freshUnpairedMasterIgnoresRogueMastersAndDemotes() throws Exception {
         Path work = NodeProcess.newWorkDir("admission-fresh");
         Path home = TestHomes.initProcessHome(work.resolve("master"), "adm-master", "master", work.resolve("pw"));
+        TestHomes.editNodeJson(home, Map.of("requestTimeout", "10s"));
         NodeProcess master = fleet.start(home);
         master.awaitReady();
         long epoch = master.status().path("epoch").asLong();
 
         attack(master.haPort());
+        unauthenticatedConnectionsAreCapped(master.haPort());
 
         assertStillMaster(master, epoch);
         restartAndCheck(master, epoch);
+    }
+
+    /**
+     * Connections that never start TLS hold a slot until the handshake timeout (requestTimeout, 10 s in this
+     * test); one source gets 8 at once, and the slots come back when the connections close.
+     */
+    private static void unauthenticatedConnectionsAreCapped(int haPort) throws Exception {
+        List<Socket> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < 9; i++) {
+                Socket s = new Socket("127.0.0.1", haPort);
+                s.setSoTimeout(200);
+                held.add(s);
+            }
+            int closed = 0;
+            for (Socket s : held) {
+                closed += readsEof(s) ? 1 : 0;
+            }
+            assertThat(closed).as("of 9 unauthenticated connections from one source, exactly the one over the cap is"
+                    + " closed at once").isEqualTo(1);
+        } finally {
+            for (Socket s : held) {
+                s.close();
+            }
+        }
+        await().atMost(WAIT).untilAsserted(() -> {
+            List<Socket> again = new ArrayList<>();
+            try {
+                for (int i = 0; i < 8; i++) {
+                    Socket s = new Socket("127.0.0.1", haPort);
+                    s.setSoTimeout(200);
+                    again.add(s);
+                }
+                for (Socket s : again) {
+                    assertThat(readsEof(s)).as("slots given back").isFalse();
+                }
+            } finally {
+                for (Socket s : again) {
+                    s.close();
+                }
+            }
+        });
+    }
+
+    private static boolean readsEof(Socket s) throws Exception {
+        try {
+            return s.getInputStream().read() == -1;
+        } catch (SocketTimeoutException e) {
+            return false;
+        } catch (java.net.SocketException e) {
+            return true; // reset
+        }
     }
 
     @Test
