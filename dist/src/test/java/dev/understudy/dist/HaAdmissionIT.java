@@ -109,6 +109,12 @@ class HaAdmissionIT {
 
         attack(master.haPort());
         unauthenticatedConnectionsAreCapped(master.haPort());
+        // a stranger may not make the master buffer big frames: 64 KiB until authenticated (16 MiB after)
+        RogueHaClient.Outcome big = RogueHaClient.send("127.0.0.1", master.haPort(), WAIT, new Hello("rogue", "shadow",
+                "DETACHED", 0, 0, NO_HASH, Versions.SOFTWARE, Versions.PROTOCOL, null, "admin", "x".repeat(100_000)));
+        assertThat(big.closedByServer()).isTrue();
+        assertThat(big.received()).noneMatch(m -> m instanceof Hello);
+        assertThat(master.log()).contains("(expected: <= 65536)");
 
         assertStillMaster(master, epoch);
         restartAndCheck(master, epoch);

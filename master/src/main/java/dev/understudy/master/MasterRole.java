@@ -9,6 +9,7 @@ import dev.understudy.common.json.Json;
 import dev.understudy.common.store.ConfigStore;
 import dev.understudy.common.store.Head;
 import dev.understudy.common.store.Revision;
+import dev.understudy.ha.codec.HaFrameDecoder;
 import dev.understudy.ha.codec.HaPipeline;
 import dev.understudy.ha.failover.FailoverEvent;
 import dev.understudy.ha.failover.FailoverEvent.Failure;
@@ -153,7 +154,9 @@ public final class MasterRole implements AutoCloseable {
                         ch.pipeline().addLast(HaPipeline.SSL, ssl);
                         ch.pipeline().addLast(HaPipeline.IDLE,
                                 new IdleStateHandler(settings.takeover().toNanos(), 0, 0, TimeUnit.NANOSECONDS));
-                        HaPipeline.addCodec(ch.pipeline());
+                        // a stranger (no pinned certificate yet) may send only small frames until it authenticated
+                        HaPipeline.addCodec(ch.pipeline(), pinned != null ? HaFrameDecoder.DEFAULT_MAX_FRAME
+                                : HaFrameDecoder.UNAUTHENTICATED_MAX_FRAME);
                         ch.pipeline().addLast(HaPipeline.HANDLER, new Inbound(source, pinned != null));
                     }
                 });
@@ -316,9 +319,10 @@ public final class MasterRole implements AutoCloseable {
             this.pinnedTrust = pinnedTrust;
         }
 
-        private void authenticate() {
+        private void authenticate(ChannelHandlerContext ctx) {
             authenticated = true;
             releaseSlot();
+            ((HaFrameDecoder) ctx.pipeline().get(HaPipeline.FRAMING)).maxFrame(HaFrameDecoder.DEFAULT_MAX_FRAME);
         }
 
         private void releaseSlot() {
@@ -420,7 +424,7 @@ public final class MasterRole implements AutoCloseable {
                                 + " `understudy attach --user U --password-file F`)");
                         return;
                     }
-                    authenticate();
+                    authenticate(ctx);
                     try {
                         String haAddress = advertised(remoteHost, h.haAddress());
                         pairing.pin(cert, h.nodeId(), haAddress);
@@ -475,7 +479,7 @@ public final class MasterRole implements AutoCloseable {
                     log.warn("refused HA connection from {}: TLS handshake failed: {}", ctx.channel().remoteAddress(),
                             hs.cause() == null ? "unknown" : hs.cause().getMessage());
                 } else if (pinnedTrust) {
-                    authenticate(); // the trust manager accepted exactly the pinned peer certificate
+                    authenticate(ctx); // the trust manager accepted exactly the pinned peer certificate
                 }
                 return;
             }
