@@ -60,22 +60,8 @@ import java.util.Set;
  * The failover state machine: {@code (state, event, now) -> (state', actions)}. Pure: no I/O,
  * no threads, no clock reads; {@code now} is a monotonic ticker value in nanoseconds.
  *
- * <p>Legal transitions ({@link #LEGAL}); anything else is a bug and throws
- * {@code ILLEGAL TRANSITION: A -> B}:
- * <pre>
- * DETACHED        -> CONNECTING, PROMOTING
- * CONNECTING      -> SYNCING, PROMOTING, DETACHED
- * SYNCING         -> STANDBY, LAGGING, SUSPECT, PROMOTING, DETACHED
- * STANDBY         -> LAGGING, SUSPECT, PROMOTING, DETACHED
- * LAGGING         -> STANDBY, SUSPECT, PROMOTING, DETACHED
- * SUSPECT         -> SYNCING, STANDBY, LAGGING, PROMOTING, DETACHED
- * PROMOTING       -> ACTIVE_ALONE, CONNECTING
- * STARTING        -> ACTIVE_ALONE, ACTIVE_DEGRADED, CONNECTING
- * ACTIVE_ALONE    -> ACTIVE_DEGRADED, CONNECTING
- * ACTIVE_PAIRED   -> ACTIVE_ALONE, ACTIVE_DEGRADED, DEMOTING, CONNECTING
- * ACTIVE_DEGRADED -> ACTIVE_ALONE, ACTIVE_PAIRED, DEMOTING, CONNECTING
- * DEMOTING        -> ACTIVE_ALONE, ACTIVE_PAIRED, ACTIVE_DEGRADED, CONNECTING
- * </pre>
+ * <p>Legal transitions are {@link #LEGAL}, the one table (the diagram in {@link HaState} is checked against it
+ * by a test); anything else is a bug and throws {@code ILLEGAL TRANSITION: A -> B}.
  * Epoch rules: every promotion takes {@code epoch + 1} and persists it before serving; a serving
  * node that hears of a peer serving in a higher epoch stops serving at once and becomes its shadow;
  * a serving node that hears of a peer serving in a lower epoch tells it to step down. The epoch of
@@ -98,7 +84,8 @@ public final class FailoverMachine {
         Map<HaState, Set<HaState>> m = new EnumMap<>(HaState.class);
         m.put(DETACHED, EnumSet.of(CONNECTING, PROMOTING));
         m.put(CONNECTING, EnumSet.of(SYNCING, PROMOTING, DETACHED));
-        m.put(SYNCING, EnumSet.of(STANDBY, LAGGING, SUSPECT, PROMOTING, DETACHED));
+        // SYNCING stays SYNCING until in sync: it becomes LAGGING only from STANDBY (or SUSPECT)
+        m.put(SYNCING, EnumSet.of(STANDBY, SUSPECT, PROMOTING, DETACHED));
         m.put(STANDBY, EnumSet.of(LAGGING, SUSPECT, PROMOTING, DETACHED));
         m.put(LAGGING, EnumSet.of(STANDBY, SUSPECT, PROMOTING, DETACHED));
         m.put(SUSPECT, EnumSet.of(SYNCING, STANDBY, LAGGING, PROMOTING, DETACHED));
@@ -143,14 +130,19 @@ public final class FailoverMachine {
     /** One step. */
     public static Transition step(FailoverState s, FailoverEvent e, FailoverTimings t, long now) {
         List<FailoverAction> out = new ArrayList<>();
-        FailoverState next = dispatch(s, e, t, now, out);
+        FailoverState next = checked(s, dispatch(s, e, t, now, out), e);
+        return new Transition(next, List.copyOf(out));
+    }
+
+    /** The guard every step passes: a change of state must be in {@link #LEGAL}, and the epoch never goes back. */
+    static FailoverState checked(FailoverState s, FailoverState next, FailoverEvent e) {
         if (next.state() != s.state() && !LEGAL.get(s.state()).contains(next.state())) {
             throw new IllegalStateException("ILLEGAL TRANSITION: " + s.state() + " -> " + next.state() + " on " + e);
         }
         if (next.epoch() < s.epoch()) {
             throw new IllegalStateException("epoch went backwards: " + s.epoch() + " -> " + next.epoch() + " on " + e);
         }
-        return new Transition(next, List.copyOf(out));
+        return next;
     }
 
     /** The epoch a peer claims in {@code e}; empty when the event carries none. */
