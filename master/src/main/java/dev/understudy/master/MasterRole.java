@@ -99,6 +99,8 @@ public final class MasterRole implements AutoCloseable {
     private Channel server;
     private volatile ShadowSession session;
     private volatile PeerView peer = PeerView.NONE;
+    /** The newest revision the last shadow session acknowledged (-1: none since this role started). */
+    private volatile long lastAcked = -1;
     private volatile boolean closed;
     private final AtomicLong pushes = new AtomicLong();
     private final HaAdmission admission = new HaAdmission();
@@ -270,7 +272,8 @@ public final class MasterRole implements AutoCloseable {
         if (s != null && s.channel.isActive()) {
             s.channel.eventLoop().execute(s::pump);
         } else if (pairing.pinned() != null && !closed) {
-            pushAlerts.failed(peerName(), "the shadow is not connected, so revision " + h.revision() + " was not replicated");
+            pushAlerts.failed(peerName(), "the shadow is not connected, so " + PushAlerts.behind(lastAcked, h.revision())
+                    + " committed while this master serves alone");
             events.accept(new FailoverEvent.PushFailed("shadow not connected"));
         }
     }
@@ -503,6 +506,13 @@ public final class MasterRole implements AutoCloseable {
                 if (session == shadow) {
                     session = null;
                     completeWaiters(0, true, false);
+                    lastAcked = shadow.acked;
+                    long head = store.head().revision();
+                    if (!closed && pairing.pinned() != null && shadow.acked < head) {
+                        // the session ended before the shadow confirmed these: they are not on it
+                        pushAlerts.failed(peerName(), "the connection to the shadow ended before it acknowledged "
+                                + PushAlerts.behind(shadow.acked, head));
+                    }
                     if (!closed) {
                         log.warn("shadow {} disconnected", shadow.nodeId);
                         events.accept(new FailoverEvent.ConnectionLost(Failure.CLOSED));
