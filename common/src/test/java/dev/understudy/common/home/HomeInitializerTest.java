@@ -191,8 +191,11 @@ class HomeInitializerTest {
         Files.writeString(home.stateJson(), "{\"epoch\":-1,\"role\":\"master\",\"lastAckedRevision\":0}");
         assertThatThrownBy(home::loadState).isInstanceOf(IOException.class)
                 .hasMessageContaining(home.stateJson().toString())
-                .hasMessageContaining("epoch: -1 (expected: >= 0)")
-                .hasMessageContaining("understudy reset");
+                .hasMessageContaining("epoch: -1 (expected: 0.." + Epochs.MAX + ")")
+                .hasMessageContaining("the peer's epoch from `understudy status` on the peer");
+        Files.writeString(home.stateJson(), "{\"epoch\":9223372036854775807,\"role\":\"master\",\"lastAckedRevision\":0}");
+        assertThatThrownBy(home::loadState).isInstanceOf(IOException.class)
+                .hasMessageContaining("epoch: 9223372036854775807 (expected: 0.." + Epochs.MAX + ")");
         Files.writeString(home.nodeJson(), "{\"nodeId\":\"a\",\"role\":\"master\",\"bogus\":1}");
         assertThatThrownBy(home::loadSettings).isInstanceOf(IOException.class)
                 .hasMessageStartingWith(home.nodeJson() + ": bogus: unknown field");

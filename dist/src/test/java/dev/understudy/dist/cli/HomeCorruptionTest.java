@@ -137,7 +137,7 @@ class HomeCorruptionTest {
                 "{\"epoch\":1,\"role\":\"king\",\"lastAckedRevision\":0}", "")) {
             NodeHome h = home("s" + Integer.toHexString(content.hashCode()));
             Files.writeString(h.stateJson(), content);
-            assertFailedStartChangesNothing(h, h.stateJson(), "understudy reset");
+            assertFailedStartChangesNothing(h, h.stateJson(), "the peer's epoch from `understudy status` on the peer");
         }
     }
 

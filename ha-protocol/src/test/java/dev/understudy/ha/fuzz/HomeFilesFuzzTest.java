@@ -105,7 +105,7 @@ class HomeFilesFuzzTest {
             s.save(file);
             assertThat(NodeState.load(file)).isEqualTo(s);
         } catch (IOException e) {
-            assertThat(e.getMessage()).startsWith(file + ": ").contains("understudy reset");
+            assertThat(e.getMessage()).startsWith(file + ": ").contains("the peer's epoch from `understudy status` on the peer");
         }
     }
 
