@@ -1,20 +1,15 @@
 package dev.understudy.common.store;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.understudy.common.config.ChangeSet;
 import dev.understudy.common.config.ConfigDocument;
 import dev.understudy.common.config.InvalidChangeException;
 import dev.understudy.common.io.AtomicFiles;
-import dev.understudy.common.json.Json;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -22,9 +17,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,12 +32,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The most recent revisions are retained (bounded by count and bytes) so a peer can be
  * brought up to date with {@link #changesSince(long)} instead of a full transfer.
+ *
+ * <p>The pieces: {@link Snapshots} (the snapshot files), {@link JournalReplay} (recovery of the journal
+ * after the snapshot), {@link Retention} (the retained history), {@link StoreFiles} (file names); this
+ * class owns the lock, the segment being appended, group commit and the segment roll.
  */
 public final class ConfigStore implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ConfigStore.class);
-    private static final Pattern SNAPSHOT = Pattern.compile("snapshot-(\\d+)\\.json");
-    private static final Pattern SEGMENT = Pattern.compile("journal-(\\d+)\\.log");
 
     private final Path dir;
     private final StoreOptions options;
@@ -60,8 +54,7 @@ public final class ConfigStore implements AutoCloseable {
     private long segmentRecords;
     private long segmentBytes;
     private long snapshotRevision;
-    private final ArrayDeque<Retained> retained = new ArrayDeque<>();
-    private long retainedBytes;
+    private final Retention retained;
     private volatile Head head;
 
     // logical byte positions across segments, for group commit
@@ -70,11 +63,10 @@ public final class ConfigStore implements AutoCloseable {
     private volatile Head durableHead;
     private volatile boolean failed;
 
-    private record Retained(Revision revision, int bytes) {}
-
     private ConfigStore(Path dir, StoreOptions options) {
         this.dir = dir;
         this.options = options;
+        this.retained = new Retention(options.retainedRecords(), options.retainedBytes());
     }
 
     /** Opens (creating if needed) the store in {@code dir}, recovering from any crash. */
@@ -91,166 +83,28 @@ public final class ConfigStore implements AutoCloseable {
 
     // ------------------------------------------------------------------ recovery
 
+    /** Snapshot first, then the journal after it, then the segment to append to. */
     private void recover() throws IOException {
-        List<Long> snapshots = numbered(SNAPSHOT);
-        snapshots.sort(Comparator.reverseOrder());
-        doc = new ConfigDocument();
-        snapshotRevision = 0;
-        for (long rev : snapshots) {
-            Path p = dir.resolve("snapshot-" + rev + ".json");
-            try {
-                JsonNode root = Json.tree(Files.readAllBytes(p));
-                ConfigDocument d = ConfigDocument.fromTrustedJson(root.get("document"));
-                if (root.path("revision").asLong(-1) != rev || !d.hash().equals(root.path("hash").asText())) {
-                    throw new IOException("revision or hash does not match its content");
-                }
-                doc = d;
-                snapshotRevision = rev;
-                break;
-            } catch (IOException | InvalidChangeException | RuntimeException e) {
-                log.warn("config snapshot {} is unreadable ({}); trying an older one", p, e.getMessage());
-            }
-        }
-        long revision = snapshotRevision;
-        List<Long> segments = numbered(SEGMENT);
-        segments.sort(Comparator.naturalOrder());
-        long position = 0;
-        for (int i = 0; i < segments.size(); i++) {
-            long first = segments.get(i);
-            boolean last = i == segments.size() - 1;
-            Path p = segmentPath(first);
-            ByteBuffer buf = ByteBuffer.wrap(Files.readAllBytes(p));
-            long records = 0;
-            boolean stop = false;
-            while (buf.hasRemaining()) {
-                int at = buf.position();
-                Revision r;
-                try {
-                    r = JournalCodec.decode(buf);
-                } catch (StoreCorruptException e) {
-                    throw new StoreCorruptException(p + ": " + e.getMessage(), e);
-                }
-                if (r == null) {
-                    if (!last && segments.get(i + 1) - 1 <= snapshotRevision) {
-                        // every revision of this segment is in the snapshot: only the retained history is lost
-                        log.warn("config journal {}: damaged record at byte {} in a closed segment whose revisions are"
-                                + " all in snapshot {}; skipping the rest of it (peers behind it get a full sync)",
-                                p, at, snapshotRevision);
-                        retained.clear();
-                        retainedBytes = 0;
-                        buf.limit(at);
-                        break;
-                    }
-                    if (!last) {
-                        throw new StoreCorruptException(p + ": damaged record at byte " + at + " in a closed journal segment;"
-                                + " committed revisions after it cannot be read. On a shadow, run `understudy reset` and"
-                                + " attach again; on a master, restore from the shadow or move the file away to start"
-                                + " from revision " + revision + ".");
-                    }
-                    log.warn("config journal {}: torn tail at byte {} ({} bytes) truncated; last intact revision is {}",
-                            p, at, buf.limit() - at, revision);
-                    truncate(p, at);
-                    buf.limit(at);
-                    break;
-                }
-                records++;
-                if (r.revision() <= snapshotRevision) {
-                    retain(r, buf.position() - at);
-                    continue;
-                }
-                if (r.revision() != revision + 1) {
-                    if (r.revision() <= revision) {
-                        continue; // already covered
-                    }
-                    throw new StoreCorruptException(p + ": revision " + r.revision() + " follows " + revision
-                            + " (a gap); the journal is incomplete. Move config/ away and restore from the peer.");
-                }
-                boolean valid;
-                try {
-                    // every record was validated against this very document when it was committed; one that no
-                    // longer validates was not written on top of it (and applying it could corrupt the document)
-                    doc.validate(new ChangeSet(r.ops()));
-                    valid = true;
-                } catch (InvalidChangeException e) {
-                    valid = false;
-                    log.warn("config journal {}: revision {} is not a valid change of the recovered document ({})",
-                            p, r.revision(), e.getMessage());
-                }
-                ConfigDocument.Undo undo;
-                try {
-                    undo = valid ? doc.applyWithUndo(new ChangeSet(r.ops())) : () -> { };
-                } catch (RuntimeException e) {
-                    // the checksum admitted it, but its ops cannot be applied: not a torn write, and not ours
-                    throw new StoreCorruptException(p + ": record at byte " + at + " (revision " + r.revision()
-                            + ") has a valid checksum but ops that cannot be applied (" + e.getClass().getSimpleName()
-                            + (e.getMessage() == null ? "" : ": " + e.getMessage()) + "); it was written by different"
-                            + " software. Run the version that wrote it, or move config/ away and restore from the peer.", e);
-                }
-                if (!valid || !doc.hash().equals(r.hash())) {
-                    undo.revert();
-                    // a record from an older history (e.g. before a full resync): nothing after it belongs to us
-                    log.warn("config journal {}: revision {} does not match the snapshot's history; dropping it and"
-                            + " the {} bytes after it", p, r.revision(), buf.limit() - at);
-                    truncate(p, at);
-                    buf.limit(at);
-                    stop = true;
-                    break;
-                }
-                revision = r.revision();
-                retain(r, buf.position() - at);
-            }
-            position += buf.limit();
-            if (last) {
-                segmentFirstRevision = first;
-                segmentRecords = records;
-                segmentBytes = buf.limit();
-            }
-            if (stop) {
-                for (int j = i + 1; j < segments.size(); j++) {
-                    Files.deleteIfExists(segmentPath(segments.get(j)));
-                }
-                segmentFirstRevision = first;
-                segmentRecords = records;
-                segmentBytes = buf.limit();
-                break;
-            }
-        }
-        if (segments.isEmpty()) {
-            segmentFirstRevision = revision + 1;
-        }
+        Snapshots.Loaded snap = Snapshots.loadNewest(dir);
+        doc = snap.document();
+        snapshotRevision = snap.revision();
+        JournalReplay.Replayed j = JournalReplay.replay(dir, doc, snapshotRevision, retained);
+        segmentFirstRevision = j.segmentFirst();
+        segmentRecords = j.segmentRecords();
+        segmentBytes = j.segmentBytes();
         segment = FileChannel.open(segmentPath(segmentFirstRevision),
                 StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
         AtomicFiles.fsyncDirectory(dir);
-        writtenPosition = position;
-        syncedPosition = position;
-        head = new Head(revision, doc.hash());
+        writtenPosition = j.position();
+        syncedPosition = j.position();
+        head = new Head(j.revision(), doc.hash());
         durableHead = head;
         log.info("config store {} opened at revision {} (snapshot {}, {} entries, {} revisions retained)",
-                dir, revision, snapshotRevision, doc.size(), retained.size());
-    }
-
-    private static void truncate(Path p, long size) throws IOException {
-        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
-            ch.truncate(size);
-            ch.force(true);
-        }
-    }
-
-    private List<Long> numbered(Pattern pattern) throws IOException {
-        List<Long> out = new ArrayList<>();
-        try (Stream<Path> files = Files.list(dir)) {
-            files.forEach(p -> {
-                Matcher m = pattern.matcher(p.getFileName().toString());
-                if (m.matches()) {
-                    out.add(Long.parseLong(m.group(1)));
-                }
-            });
-        }
-        return out;
+                dir, j.revision(), snapshotRevision, doc.size(), retained.size());
     }
 
     private Path segmentPath(long first) {
-        return dir.resolve("journal-" + first + ".log");
+        return StoreFiles.segment(dir, first);
     }
 
     // ------------------------------------------------------------------ reads
@@ -303,21 +157,7 @@ public final class ConfigStore implements AutoCloseable {
     public Optional<List<Revision>> changesSince(long revision) {
         lock.readLock().lock();
         try {
-            long current = head.revision();
-            if (revision >= current) {
-                return Optional.of(List.of());
-            }
-            Retained oldest = retained.peekFirst();
-            if (oldest == null || oldest.revision().revision() > revision + 1) {
-                return Optional.empty();
-            }
-            List<Revision> out = new ArrayList<>((int) (current - revision));
-            for (Retained r : retained) {
-                if (r.revision().revision() > revision) {
-                    out.add(r.revision());
-                }
-            }
-            return Optional.of(out);
+            return retained.since(revision, head.revision());
         } finally {
             lock.readLock().unlock();
         }
@@ -330,15 +170,7 @@ public final class ConfigStore implements AutoCloseable {
     public Optional<String> hashAt(long revision) {
         lock.readLock().lock();
         try {
-            if (revision == head.revision()) {
-                return Optional.of(head.hash());
-            }
-            for (Retained r : retained) {
-                if (r.revision().revision() == revision) {
-                    return Optional.of(r.revision().hash());
-                }
-            }
-            return Optional.empty();
+            return revision == head.revision() ? Optional.of(head.hash()) : retained.hashAt(revision);
         } finally {
             lock.readLock().unlock();
         }
@@ -348,8 +180,8 @@ public final class ConfigStore implements AutoCloseable {
     public long oldestRetainedBase() {
         lock.readLock().lock();
         try {
-            Retained oldest = retained.peekFirst();
-            return oldest == null ? head.revision() : oldest.revision().revision() - 1;
+            long h = head.revision();
+            return retained.oldestRevision(h + 1) - 1;
         } finally {
             lock.readLock().unlock();
         }
@@ -456,20 +288,15 @@ public final class ConfigStore implements AutoCloseable {
             checkUsable();
             segment.close();
             // old segments go first: a crash then leaves an older but consistent state
-            for (long first : numbered(SEGMENT)) {
+            for (long first : StoreFiles.segments(dir)) {
                 Files.deleteIfExists(segmentPath(first));
             }
             AtomicFiles.fsyncDirectory(dir);
-            writeSnapshot(document, revision);
-            for (long old : numbered(SNAPSHOT)) {
-                if (old != revision) {
-                    Files.deleteIfExists(dir.resolve("snapshot-" + old + ".json"));
-                }
-            }
+            Snapshots.write(dir, document, revision);
+            Snapshots.keepOnly(dir, revision);
             doc = document.copy();
             snapshotRevision = revision;
             retained.clear();
-            retainedBytes = 0;
             openSegment(revision + 1);
             head = new Head(revision, doc.hash());
             synchronized (syncLock) {
@@ -525,7 +352,7 @@ public final class ConfigStore implements AutoCloseable {
         segmentRecords++;
         segmentBytes += bytes.length;
         head = new Head(r.revision(), r.hash());
-        retain(r, bytes.length);
+        retained.add(r, bytes.length);
         writtenPosition += bytes.length;
         return writtenPosition;
     }
@@ -539,7 +366,7 @@ public final class ConfigStore implements AutoCloseable {
         }
         segment.close();
         long rev = head.revision();
-        writeSnapshot(doc, rev);
+        Snapshots.write(dir, doc, rev);
         snapshotRevision = rev;
         openSegment(rev + 1);
         trimFiles();
@@ -554,41 +381,21 @@ public final class ConfigStore implements AutoCloseable {
         segmentBytes = 0;
     }
 
-    private void writeSnapshot(ConfigDocument d, long revision) throws IOException {
-        ObjectNode root = Json.object();
-        root.put("revision", revision);
-        root.put("hash", d.hash());
-        root.set("document", d.toJson());
-        AtomicFiles.write(dir.resolve("snapshot-" + revision + ".json"), Json.toBytes(root));
-    }
-
     /** Deletes segments no longer needed for recovery nor retained, and all but the two newest snapshots. */
     private void trimFiles() throws IOException {
-        List<Long> snaps = numbered(SNAPSHOT);
-        snaps.sort(Comparator.reverseOrder());
-        for (int i = 2; i < snaps.size(); i++) {
-            Files.deleteIfExists(dir.resolve("snapshot-" + snaps.get(i) + ".json"));
-        }
-        long keepFrom = retained.isEmpty() ? head.revision() + 1 : retained.peekFirst().revision().revision();
+        List<Long> snaps = Snapshots.keepTwoNewest(dir);
+        long keepFrom = retained.oldestRevision(head.revision() + 1);
         if (snaps.size() > 1) {
             // the older snapshot is the fallback when the newest is damaged: keep the journal from there on
             keepFrom = Math.min(keepFrom, snaps.get(1) + 1);
         }
-        List<Long> segs = numbered(SEGMENT);
+        List<Long> segs = StoreFiles.segments(dir);
         segs.sort(Comparator.naturalOrder());
         for (int i = 0; i + 1 < segs.size(); i++) {
             long lastInSeg = segs.get(i + 1) - 1;
             if (lastInSeg <= snapshotRevision && lastInSeg < keepFrom) {
                 Files.deleteIfExists(segmentPath(segs.get(i)));
             }
-        }
-    }
-
-    private void retain(Revision r, int bytes) {
-        retained.addLast(new Retained(r, bytes));
-        retainedBytes += bytes;
-        while (retained.size() > options.retainedRecords() || retainedBytes > options.retainedBytes()) {
-            retainedBytes -= retained.removeFirst().bytes();
         }
     }
 
