@@ -51,6 +51,7 @@ final class ChangeValidator {
         Map<ConfigCollection, Map<String, JsonNode>> overlay = new HashMap<>();
         StagedListen listen = new StagedListen();
         List<ChangeOp> normalized = new ArrayList<>(ops.size());
+        List<Put> mappingPuts = new ArrayList<>();
         for (int i = 0; i < ops.size(); i++) {
             String at = "ops[" + i + "]";
             ChangeOp op = ops.get(i);
@@ -101,7 +102,11 @@ final class ChangeValidator {
             };
             staged.put(op.id(), value);
             normalized.add(ChangeOp.put(c, op.id(), value));
+            if (c == ConfigCollection.MAPPINGS) {
+                mappingPuts.add(new Put(at, Mapping.of(op.id(), value), value));
+            }
         }
+        refuseLoops(mappingPuts, doc, overlay.getOrDefault(ConfigCollection.MAPPINGS, Map.of()), listen);
         return new ChangeSet(normalized);
     }
 
@@ -207,7 +212,57 @@ final class ChangeValidator {
     }
 
     private static boolean overlaps(String a, String b) {
-        return a.equals(b) || WILDCARD.equals(a) || WILDCARD.equals(b);
+        return ListenAddress.overlaps(a, b);
+    }
+
+    /** A mapping put by the change set, with where its op is for the message. */
+    private record Put(String at, Mapping mapping, JsonNode value) {}
+
+    /**
+     * Refuses a forwarding loop in the document as the change set leaves it: a mapping whose backend
+     * is a listen socket of a mapping on the same node (itself included) would make every client
+     * connection open another one to the node itself, until descriptors run out. Only pairs with a
+     * mapping the change set puts are checked (the rest was checked when it was written), through the
+     * listen and backend port indexes: O(puts x mappings on the same port).
+     */
+    private static void refuseLoops(List<Put> puts, ConfigDocument doc, Map<String, JsonNode> stagedMappings,
+                                    StagedListen listen) throws InvalidChangeException {
+        for (Put p : puts) {
+            Mapping m = p.mapping();
+            if (stagedMappings.get(m.id()) != p.value()) {
+                continue; // replaced or deleted later in the same set: only what the set leaves counts
+            }
+            for (Map.Entry<String, String> e : doc.mappingsOnPort(m.backendPort()).entrySet()) {
+                if (!stagedMappings.containsKey(e.getValue()) && ListenAddress.reaches(m.backendHost(), e.getKey())) {
+                    throw loop(p.at() + ".value.backendPort", m, e.getValue(), e.getKey());
+                }
+            }
+            for (Map.Entry<String, String> e : listen.onPort(m.backendPort()).entrySet()) {
+                if (ListenAddress.reaches(m.backendHost(), e.getKey())) {
+                    throw loop(p.at() + ".value.backendPort", m, e.getValue(), e.getKey());
+                }
+            }
+            for (String otherId : doc.mappingsWithBackendPort(m.listenPort())) {
+                if (stagedMappings.containsKey(otherId)) {
+                    continue; // its new version (if any) is one of the puts, checked above
+                }
+                Mapping other = Mapping.of(otherId, doc.get(ConfigCollection.MAPPINGS, otherId));
+                if (ListenAddress.reaches(other.backendHost(), m.listenHost())) {
+                    throw new InvalidChangeException(p.at() + ".value.listenPort: " + m.listenPort()
+                            + " (expected: not the backend " + other.backendHost() + ":" + other.backendPort()
+                            + " of mapping '" + otherId + "': that mapping would forward into this node's own listener,"
+                            + " a loop that exhausts file descriptors)");
+                }
+            }
+        }
+    }
+
+    private static InvalidChangeException loop(String at, Mapping m, String listenerId, String listenHost) {
+        String whose = listenerId.equals(m.id()) ? "this mapping itself" : "mapping '" + listenerId + "'";
+        return new InvalidChangeException(at + ": " + m.backendHost() + ":" + m.backendPort()
+                + " (expected: a backend that is not a listen address of this node; " + whose + " listens on "
+                + listenHost + ":" + m.backendPort() + ", so every connection would loop back into the node"
+                + " until it runs out of file descriptors)");
     }
 
     private static int port(String at, JsonNode n) throws InvalidChangeException {

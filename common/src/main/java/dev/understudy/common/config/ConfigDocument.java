@@ -7,8 +7,10 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -23,6 +25,8 @@ public final class ConfigDocument {
     private ConfigHash hash = new ConfigHash();
     // listenPort -> (listenHost -> mapping id), so a conflict check does not scan every mapping
     private final Map<Integer, Map<String, String>> listenIndex = new HashMap<>();
+    // backendPort -> ids of the mappings forwarding to it, so a forwarding-loop check does not scan either
+    private final Map<Integer, Set<String>> backendIndex = new HashMap<>();
 
     public ConfigDocument() {
         for (ConfigCollection c : ConfigCollection.values()) {
@@ -85,6 +89,7 @@ public final class ConfigDocument {
             }
             Mapping m = Mapping.of(id, value);
             listenIndex.computeIfAbsent(m.listenPort(), p -> new HashMap<>(2)).put(m.listenHost(), id);
+            backendIndex.computeIfAbsent(m.backendPort(), p -> new HashSet<>(2)).add(id);
         }
     }
 
@@ -106,6 +111,13 @@ public final class ConfigDocument {
                 listenIndex.remove(m.listenPort());
             }
         }
+        Set<String> ids = backendIndex.get(m.backendPort());
+        if (ids != null) {
+            ids.remove(m.id());
+            if (ids.isEmpty()) {
+                backendIndex.remove(m.backendPort());
+            }
+        }
     }
 
     public JsonNode get(ConfigCollection c, String id) {
@@ -119,6 +131,11 @@ public final class ConfigDocument {
     /** listenHost -> mapping id of the mappings on {@code port}; empty when none. */
     Map<String, String> mappingsOnPort(int port) {
         return listenIndex.getOrDefault(port, Map.of());
+    }
+
+    /** Ids of the mappings whose backend port is {@code port}; empty when none. */
+    Set<String> mappingsWithBackendPort(int port) {
+        return backendIndex.getOrDefault(port, Set.of());
     }
 
     public List<Mapping> mappings() {
@@ -144,6 +161,7 @@ public final class ConfigDocument {
         ConfigDocument d = new ConfigDocument();
         collections.forEach((c, m) -> d.collections.get(c).putAll(m));
         listenIndex.forEach((port, hosts) -> d.listenIndex.put(port, new HashMap<>(hosts)));
+        backendIndex.forEach((port, ids) -> d.backendIndex.put(port, new HashSet<>(ids)));
         d.hash = hash.copy();
         return d;
     }

@@ -47,9 +47,16 @@ public record NodeSettings(
             "connectTimeout", "requestTimeout", "logLevel");
     private static final Set<String> LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
 
+    /** The rule `init` enforces for a node id, as the "expected" part of an error message. */
+    public static final String NODE_ID_RULE = "1-64 characters of A-Z a-z 0-9 . _ -";
+
+    /** Whether {@code id} is a node id `init` would accept (also checked on every id a peer sends). */
+    public static boolean isNodeId(String id) {
+        return id != null && NODE_ID.matcher(id).matches();
+    }
+
     public NodeSettings {
-        require(nodeId != null && NODE_ID.matcher(nodeId).matches(),
-                "nodeId: " + nodeId + " (expected: 1-64 characters of A-Z a-z 0-9 . _ -)");
+        require(isNodeId(nodeId), "nodeId: " + nodeId + " (expected: " + NODE_ID_RULE + ")");
         require(role != null, "role: missing (expected: master or shadow)");
         require(adminPort >= 0 && adminPort <= 65535, "adminPort: " + adminPort + " (expected: 0..65535)");
         require(haPort >= 0 && haPort <= 65535, "haPort: " + haPort + " (expected: 0..65535)");

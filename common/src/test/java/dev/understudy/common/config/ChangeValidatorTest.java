@@ -234,4 +234,65 @@ class ChangeValidatorTest {
         assertThat(n.ops().get(0).value().get("listenHost").asText()).isEqualTo("0.0.0.0");
         assertThat(n.ops().get(1)).isEqualTo(ChangeOp.delete(ConfigCollection.SETTINGS, "motd"));
     }
+
+    // ------------------------------------------------------------------ forwarding loops (issue #9 item 7)
+
+    private static ChangeOp forward(String id, String listenHost, int listenPort, String backendHost, int backendPort) {
+        return ChangeOp.put(ConfigCollection.MAPPINGS, id, mapping(listenHost, listenPort, backendHost, backendPort));
+    }
+
+    private void assertLoopRefused(ChangeSet cs, String... fragments) throws Exception {
+        ConfigDocument d = baseDocument();
+        String before = d.hash();
+        assertThatThrownBy(() -> d.validate(cs)).as("%s", cs).isInstanceOf(InvalidChangeException.class)
+                .hasMessageContaining("loop").hasMessageContainingAll(fragments);
+        assertThat(d.hash()).isEqualTo(before);
+    }
+
+    @Test
+    void aBackendThatIsTheNodesOwnListenerIsRefused() throws Exception {
+        // itself: listens on every interface, forwards to localhost on its own port
+        assertLoopRefused(set(forward("self", null, 7001, "127.0.0.1", 7001)),
+                "ops[0].value.backendPort: 127.0.0.1:7001", "this mapping itself listens on 0.0.0.0:7001");
+        assertLoopRefused(set(forward("self", null, 7001, "localhost", 7001)), "this mapping itself");
+        assertLoopRefused(set(forward("self", "::", 7001, "::1", 7001)), "this mapping itself");
+        assertLoopRefused(set(forward("self", null, 7001, "0.0.0.0", 7001)), "this mapping itself");
+        assertLoopRefused(set(forward("self", "10.0.0.7", 7001, "10.0.0.7", 7001)), "this mapping itself");
+        assertLoopRefused(set(forward("self", "127.0.0.1", 7001, "LOCALHOST", 7001)), "this mapping itself");
+        // into another mapping's listener in the document (web is on *:80)
+        assertLoopRefused(set(forward("m", null, 7002, "127.0.0.2", 80)),
+                "ops[0].value.backendPort: 127.0.0.2:80", "mapping 'web' listens on 0.0.0.0:80");
+        // a listener put later in the same set, and a two-hop cycle
+        assertLoopRefused(set(forward("a", null, 7003, "localhost", 7004), forward("b", null, 7004, "b.example", 1)),
+                "mapping 'b' listens on 0.0.0.0:7004");
+    }
+
+    @Test
+    void aNewListenerOnAnExistingMappingsLocalBackendIsRefused() throws Exception {
+        ConfigDocument d = baseDocument();
+        d.apply(d.validate(set(forward("to-local", null, 7010, "127.0.0.1", 7011))));
+        String before = d.hash();
+        assertThatThrownBy(() -> d.validate(set(forward("new", null, 7011, "b.example", 1))))
+                .isInstanceOf(InvalidChangeException.class)
+                .hasMessage("ops[0].value.listenPort: 7011 (expected: not the backend 127.0.0.1:7011 of mapping 'to-local':"
+                        + " that mapping would forward into this node's own listener, a loop that exhausts file descriptors)");
+        assertThat(d.hash()).isEqualTo(before);
+        // moving the existing mapping's backend away in the same set makes it fine
+        d.validate(set(forward("to-local", null, 7010, "b.example", 7011), forward("new", null, 7011, "b.example", 1)));
+    }
+
+    @Test
+    void backendsThatOnlyLookLocalAreAccepted() throws Exception {
+        ConfigDocument d = baseDocument();
+        List<ChangeSet> ok = List.of(
+                set(forward("other-port", null, 7020, "127.0.0.1", 7021)), // nothing listens on 7021
+                set(forward("other-host", "10.0.0.7", 7022, "10.0.0.8", 7022)), // a specific listener, another host
+                set(forward("remote", null, 7023, "backend.example", 7023)), // same port on another machine
+                set(forward("specific", "10.0.0.7", 7024, "127.0.0.1", 7024)), // loopback does not reach 10.0.0.7
+                set(forward("gone", null, 7025, "localhost", 7026), forward("x", null, 7026, "b.example", 1),
+                        ChangeOp.delete(ConfigCollection.MAPPINGS, "gone"))); // the looping mapping is deleted again
+        for (ChangeSet cs : ok) {
+            d.validate(cs);
+        }
+    }
 }

@@ -38,13 +38,15 @@ public final class RecordingTlsServer implements AutoCloseable {
     private final SSLServerSocket server;
     private final X509Certificate certificate;
     private final Duration readFor;
+    private final byte[] reply;
     private final List<Connection> connections = new CopyOnWriteArrayList<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition recorded = lock.newCondition();
     private final Thread acceptor;
 
-    private RecordingTlsServer(SSLServerSocket server, X509Certificate certificate, Duration readFor) {
+    private RecordingTlsServer(SSLServerSocket server, X509Certificate certificate, Duration readFor, byte[] reply) {
         this.server = server;
+        this.reply = reply;
         this.certificate = certificate;
         this.readFor = readFor;
         this.acceptor = new Thread(this::acceptLoop, "recording-tls-server");
@@ -53,6 +55,15 @@ public final class RecordingTlsServer implements AutoCloseable {
 
     /** Starts a server presenting {@code identity}; each connection is read for at most {@code readFor}. */
     public static RecordingTlsServer start(TestCertificates.Identity identity, Duration readFor) throws IOException {
+        return start(identity, readFor, null);
+    }
+
+    /**
+     * As {@link #start(TestCertificates.Identity, Duration)}, and once a client has sent its first bytes
+     * the server answers {@code reply} (e.g. an HA frame a hostile master would send).
+     */
+    public static RecordingTlsServer start(TestCertificates.Identity identity, Duration readFor, byte[] reply)
+            throws IOException {
         try {
             KeyStore ks = KeyStore.getInstance("PKCS12");
             ks.load(null, null);
@@ -66,7 +77,7 @@ public final class RecordingTlsServer implements AutoCloseable {
                     InetAddress.getLoopbackAddress());
             s.setEnabledProtocols(new String[] {"TLSv1.3"});
             s.setNeedClientAuth(true);
-            RecordingTlsServer r = new RecordingTlsServer(s, identity.cert(), readFor);
+            RecordingTlsServer r = new RecordingTlsServer(s, identity.cert(), readFor, reply);
             r.acceptor.start();
             return r;
         } catch (GeneralSecurityException e) {
@@ -125,8 +136,14 @@ public final class RecordingTlsServer implements AutoCloseable {
         InputStream in = s.getInputStream();
         byte[] buf = new byte[4096];
         try {
+            boolean replied = reply == null;
             for (int n; (n = in.read(buf)) >= 0; ) {
                 got.write(buf, 0, n);
+                if (!replied && n > 0) {
+                    s.getOutputStream().write(reply);
+                    s.getOutputStream().flush();
+                    replied = true;
+                }
             }
         } catch (SocketTimeoutException e) {
             // readFor passed: what arrived so far is the record

@@ -10,6 +10,7 @@ import dev.understudy.common.config.ChangeSet;
 import dev.understudy.common.config.ConfigCollection;
 import dev.understudy.common.config.InvalidChangeException;
 import dev.understudy.common.json.Json;
+import dev.understudy.common.text.LogSafe;
 import dev.understudy.dist.node.NodeRuntime;
 import dev.understudy.dist.node.NotActiveException;
 import dev.understudy.dist.node.WriteResult;
@@ -121,7 +122,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             send(ctx, req, e, e.status() == HttpResponseStatus.METHOD_NOT_ALLOWED);
             return;
         } catch (IOException | RuntimeException e) {
-            log.error("admin request {} {} failed", req.method(), path, e);
+            // the path is decoded request text (%0A is a newline): escaped, it cannot forge a log line
+            log.error("admin request {} {} failed", req.method(), LogSafe.escape(path), e);
             send(ctx, req, error(HttpResponseStatus.INTERNAL_SERVER_ERROR,
                     "internal error: " + e.getMessage() + " (see the node's log)"), false);
             return;

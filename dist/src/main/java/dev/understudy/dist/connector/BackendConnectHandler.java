@@ -10,6 +10,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import java.net.ConnectException;
+import java.net.InetSocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,7 +54,21 @@ final class BackendConnectHandler extends ChannelInboundHandlerAdapter {
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, Connector.WATER_MARK)
                 .option(ChannelOption.RCVBUF_ALLOCATOR, Connector.READS)
                 .handler(new RelayHandler(in, counters::addBackendToClient, id));
-        ChannelFuture connect = b.connect(target.backendHost(), target.backendPort());
+        // Resolved here rather than by the bootstrap (the same blocking JDK lookup Netty's default resolver
+        // makes), so that a backend that is one of our own listen sockets is refused before any connection.
+        InetSocketAddress to = new InetSocketAddress(target.backendHost(), target.backendPort());
+        if (!to.isUnresolved() && listener.own().accepts(to)) {
+            counters.onFailed();
+            if (listener.firstLoopRefusal()) {
+                log.warn("mapping {}: backend {}:{} is {}, a listen socket of this node's own data plane; refused the"
+                                + " connection from {} instead of forwarding it into a loop (correct the mapping's"
+                                + " backendHost/backendPort; further refusals are counted, not logged)",
+                        id, target.backendHost(), target.backendPort(), to, in.remoteAddress());
+            }
+            in.close();
+            return;
+        }
+        ChannelFuture connect = b.connect(to);
         Channel out = connect.channel();
         listener.connections().add(out);
         connect.addListener(f -> {

@@ -52,6 +52,7 @@ public final class Connector {
     private final ServerBootstrap template;
     private final int connectTimeoutMillis;
     private final ConnectorMetrics metrics;
+    private final OwnListeners own = new OwnListeners();
     private final Map<String, Listener> listeners = new HashMap<>(); // guarded by this
     /** Completes when the sockets closed by the last {@link #stopAll()} are closed; guarded by this. */
     private CompletableFuture<Void> stopping = CompletableFuture.completedFuture(null);
@@ -138,7 +139,7 @@ public final class Connector {
                         Listener.listenHost(m), m.listenPort());
                 closing.add(current.close());
             }
-            Listener fresh = new Listener(m, template, connectTimeoutMillis, metrics.register(m.id()));
+            Listener fresh = new Listener(m, template, connectTimeoutMillis, metrics.register(m.id()), own);
             listeners.put(m.id(), fresh);
             toStart.add(fresh);
         }

@@ -29,6 +29,9 @@ final class Listener {
     private final ServerBootstrap template;
     private final int connectTimeoutMillis;
     private final ConnectorMetrics.Counters counters;
+    private final OwnListeners own;
+    /** Whether a refused loop has been logged since the backend last changed (one WARN, not one per connection). */
+    private volatile boolean loopLogged;
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private volatile Mapping mapping;
     private volatile Channel server;
@@ -38,8 +41,10 @@ final class Listener {
     private CompletableFuture<Void> started = CompletableFuture.completedFuture(null);
     private boolean startAttempted;
 
-    Listener(Mapping mapping, ServerBootstrap template, int connectTimeoutMillis, ConnectorMetrics.Counters counters) {
+    Listener(Mapping mapping, ServerBootstrap template, int connectTimeoutMillis, ConnectorMetrics.Counters counters,
+             OwnListeners own) {
         this.mapping = mapping;
+        this.own = own;
         this.template = template;
         this.connectTimeoutMillis = connectTimeoutMillis;
         this.counters = counters;
@@ -65,11 +70,26 @@ final class Listener {
         return closing;
     }
 
+    /** The listen sockets of the whole connector (to refuse a backend that is one of them). */
+    OwnListeners own() {
+        return own;
+    }
+
+    /** True the first time a loop is refused since the backend last changed: that one is logged at WARN. */
+    boolean firstLoopRefusal() {
+        if (loopLogged) {
+            return false;
+        }
+        loopLogged = true;
+        return true;
+    }
+
     /** New connections go to the backend of {@code m}; the listen address must be the same. */
     void retarget(Mapping m) {
         Mapping old = mapping;
         mapping = m;
         if (!old.backendHost().equals(m.backendHost()) || old.backendPort() != m.backendPort()) {
+            loopLogged = false;
             log.info("mapping {}: new connections go to {}:{} (was {}:{}); open connections stay as they are",
                     m.id(), m.backendHost(), m.backendPort(), old.backendHost(), old.backendPort());
         }
@@ -127,6 +147,9 @@ final class Listener {
             if (f.isSuccess()) {
                 server = f.channel();
                 error = null;
+                InetSocketAddress bound = (InetSocketAddress) f.channel().localAddress();
+                own.add(bound);
+                f.channel().closeFuture().addListener(x -> own.remove(bound));
                 log.info("mapping {}: listening on {} -> {}:{}", m.id(), f.channel().localAddress(),
                         m.backendHost(), m.backendPort());
             } else {

@@ -276,6 +276,7 @@ public final class NodeRuntime implements AutoCloseable {
         if (ha == null || !ha.acceptsWrites()) {
             throw new NotActiveException(masterAddress(), writeRefusal());
         }
+        localMappingRules().check(changes, () -> store.read(doc -> doc.mappings()));
         Revision r = store.commit(changes);
         boolean replicated;
         try {
@@ -287,6 +288,18 @@ public final class NodeRuntime implements AutoCloseable {
             replicated = false;
         }
         return new WriteResult(r.revision(), r.hash(), replicated);
+    }
+
+    /** This node's facts for the mapping rules that need them (its ports as bound, its peer's HA address). */
+    private LocalMappingRules localMappingRules() {
+        NodeSettings current = ha.settings();
+        int haPort = ha.haPort() > 0 ? ha.haPort() : current.haPort();
+        HostPort peer = null;
+        if (current.peerAddress() != null && HostPort.isValid(current.peerAddress())) {
+            peer = HostPort.parse(current.peerAddress());
+        }
+        return new LocalMappingRules(current.adminHost(), admin.port(), current.haHost(), haPort, peer,
+                LocalMappingRules::isInterfaceAddress);
     }
 
     private String masterAddress() {

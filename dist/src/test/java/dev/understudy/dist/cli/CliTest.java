@@ -211,6 +211,28 @@ class CliTest {
 
     // ------------------------------------------------------------------ against the running node
 
+    /** Issue #9 item 7 through the CLI: each refusal is one line naming the field, and no mapping appears. */
+    @Test
+    void mappingsThatWouldHurtTheNodeAreRefusedWithOneLine() throws IOException {
+        String admin = Integer.toString(node.adminPort());
+        String ha = Integer.toString(node.ha().haPort());
+        Result before = cli("mapping", "list", "--home", home, "--json");
+        Result onAdmin = cli("mapping", "add", "--home", home, "--id", "hurt1", "--listen-port", admin,
+                "--backend-host", "backend.example", "--backend-port", "80");
+        assertThat(onAdmin.exit()).as(onAdmin.toString()).isEqualTo(1);
+        assertThat(onAdmin.err()).contains("listenPort: " + admin + " (expected: not this node's admin port").hasLineCount(1);
+        Result onHa = cli("mapping", "add", "--home", home, "--id", "hurt2", "--listen-port", ha,
+                "--backend-host", "backend.example", "--backend-port", "80");
+        assertThat(onHa.exit()).as(onHa.toString()).isEqualTo(1);
+        assertThat(onHa.err()).contains("listenPort: " + ha + " (expected: not this node's HA port").hasLineCount(1);
+        Result loop = cli("mapping", "add", "--home", home, "--id", "hurt3", "--listen-port", "18123",
+                "--backend-host", "localhost", "--backend-port", "18123");
+        assertThat(loop.exit()).as(loop.toString()).isEqualTo(1);
+        assertThat(loop.err()).contains("backendPort: localhost:18123", "this mapping itself listens on 0.0.0.0:18123",
+                "loop").hasLineCount(1);
+        assertThat(cli("mapping", "list", "--home", home, "--json").out()).isEqualTo(before.out());
+    }
+
     @Test
     void statusShowsNodeLocalAndReplicated() throws IOException {
         Result r = cli("status", "--home", home);

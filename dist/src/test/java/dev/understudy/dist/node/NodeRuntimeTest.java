@@ -48,6 +48,41 @@ class NodeRuntimeTest {
         return dir;
     }
 
+    private static ChangeSet putMapping(String id, int listenPort, String backendHost, int backendPort) {
+        return new ChangeSet(java.util.List.of(ChangeOp.put(ConfigCollection.MAPPINGS, id, Json.object()
+                .put("listenPort", listenPort).put("backendHost", backendHost).put("backendPort", backendPort))));
+    }
+
+    /** Issue #9 item 7: the write path refuses mappings on the node's own ports; the store is untouched. */
+    @Test
+    void mappingsOnTheNodesOwnAdminOrHaPortAreRefusedAndNothingChanges() throws Exception {
+        Path dir = copy();
+        NodeRuntime node = NodeRuntime.open(new NodeHome(dir), Clock.system());
+        try {
+            node.start();
+            long revision = node.store().revision();
+            String hash = node.store().hash();
+            int admin = node.adminPort();
+            int ha = node.ha().haPort();
+            assertThat(ha).isPositive();
+            assertThatThrownBy(() -> node.write(putMapping("on-admin", admin, "backend.example", 80)))
+                    .isInstanceOf(dev.understudy.common.config.InvalidChangeException.class)
+                    .hasMessageStartingWith("ops[0].value.listenPort: " + admin + " (expected: not this node's admin port")
+                    .hasMessageContaining("choose another listenPort");
+            assertThatThrownBy(() -> node.write(putMapping("on-ha", ha, "backend.example", 80)))
+                    .isInstanceOf(dev.understudy.common.config.InvalidChangeException.class)
+                    .hasMessageStartingWith("ops[0].value.listenPort: " + ha + " (expected: not this node's HA port");
+            assertThatThrownBy(() -> node.write(putMapping("loop", 18_099, "127.0.0.1", 18_099)))
+                    .isInstanceOf(dev.understudy.common.config.InvalidChangeException.class)
+                    .hasMessageContaining("loop");
+            assertThat(node.store().revision()).isEqualTo(revision);
+            assertThat(node.store().hash()).isEqualTo(hash);
+            assertThat(node.connector().status()).isEmpty();
+        } finally {
+            node.close();
+        }
+    }
+
     @Test
     void startWritesRunFileWithTheBoundPortAndCloseRemovesIt() throws Exception {
         Path dir = copy();

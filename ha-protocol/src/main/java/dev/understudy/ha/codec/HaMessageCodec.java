@@ -8,7 +8,10 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import dev.understudy.common.home.HostPort;
+import dev.understudy.common.home.NodeSettings;
 import dev.understudy.common.json.Json;
+import dev.understudy.common.text.LogSafe;
 import dev.understudy.ha.message.Ack;
 import dev.understudy.ha.message.Bye;
 import dev.understudy.ha.message.Delta;
@@ -35,6 +38,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Turns {@link HaFrame}s into {@link HaMessage} records and records into frame bytes.
@@ -108,11 +112,95 @@ public final class HaMessageCodec {
                 throw new HaProtocolException(type + " payload: missing field \"" + field + "\"");
             }
         }
+        HaMessage message;
         try {
-            return mapper.treeToValue(tree, RECORDS.get(type));
+            message = mapper.treeToValue(tree, RECORDS.get(type));
         } catch (JsonProcessingException | IllegalArgumentException e) {
             throw new HaProtocolException(type + " payload: " + describe(e), e);
         }
+        return checked(message);
+    }
+
+    private static final Pattern WORD = Pattern.compile("[A-Za-z_]{1,32}");
+    private static final Pattern CODE = Pattern.compile("[A-Z][A-Z_]{0,63}");
+    private static final Pattern HASH = Pattern.compile("[0-9A-Fa-f]{0,128}");
+    private static final Pattern VERSION = Pattern.compile("[0-9A-Za-z][0-9A-Za-z.+-]{0,63}");
+    private static final Pattern USER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+
+    /**
+     * What a peer sends is checked before anything logs, stores or shows it: identifiers must match
+     * their strict patterns (a node id as `init` enforces it, a version, a state name, a hex hash) or the
+     * frame is refused; free text (a BYE, NACK, DEMOTE or FULL_SYNC reason) is escaped and bounded with
+     * {@link LogSafe}, so it can never forge a log line, an events.log entry or an alert. Refusals quote
+     * the value only escaped.
+     */
+    private static HaMessage checked(HaMessage m) {
+        if (m instanceof Hello h) {
+            if (!NodeSettings.isNodeId(h.nodeId())) {
+                throw invalid(m, "nodeId", h.nodeId(), NodeSettings.NODE_ID_RULE);
+            }
+            require(m, "role", h.role(), WORD, "a role name");
+            require(m, "state", h.state(), WORD, "a state name");
+            require(m, "hash", h.hash(), HASH, "hex digits");
+            require(m, "softwareVersion", h.softwareVersion(), VERSION, "a version such as 1.2.3");
+            if (h.haAddress() != null && !HostPort.isValid(h.haAddress())) {
+                throw invalid(m, "haAddress", h.haAddress(), "host:port");
+            }
+            if (h.user() != null) {
+                require(m, "user", h.user(), USER, "an admin user name");
+            }
+            return h;
+        }
+        if (m instanceof Heartbeat hb) {
+            require(m, "hash", hb.hash(), HASH, "hex digits");
+            require(m, "role", hb.role(), WORD, "a role name");
+            require(m, "state", hb.state(), WORD, "a state name");
+            return hb;
+        }
+        if (m instanceof Ack a) {
+            require(m, "hash", a.hash(), HASH, "hex digits");
+            return a;
+        }
+        if (m instanceof Promote p) {
+            require(m, "hash", p.hash(), HASH, "hex digits");
+            return p;
+        }
+        if (m instanceof Delta d) {
+            require(m, "baseHash", d.baseHash(), HASH, "hex digits");
+            return d;
+        }
+        if (m instanceof Nack n) {
+            require(m, "hash", n.hash(), HASH, "hex digits");
+            return new Nack(n.epoch(), text(n.reason()), n.needFull(), n.revision(), n.hash());
+        }
+        if (m instanceof FullSync f) {
+            require(m, "hash", f.hash(), HASH, "hex digits");
+            return new FullSync(f.epoch(), f.transferId(), f.revision(), f.hash(), f.chunk(), f.chunks(), f.totalBytes(),
+                    text(f.reason()), f.data());
+        }
+        if (m instanceof Demote d) {
+            return new Demote(d.epoch(), text(d.reason()));
+        }
+        if (m instanceof Bye b) {
+            require(m, "code", b.code(), CODE, "an upper-case code such as AUTH_FAILED");
+            return new Bye(b.epoch(), b.code(), text(b.reason()));
+        }
+        throw new IllegalStateException("unchecked message type " + m.type());
+    }
+
+    private static String text(String peerText) {
+        return LogSafe.escape(peerText, LogSafe.MAX_REASON);
+    }
+
+    private static void require(HaMessage m, String field, String value, Pattern p, String expected) {
+        if (value == null || !p.matcher(value).matches()) {
+            throw invalid(m, field, value, expected);
+        }
+    }
+
+    private static HaProtocolException invalid(HaMessage m, String field, String value, String expected) {
+        return new HaProtocolException(m.type() + " payload: " + field + ": \"" + LogSafe.escape(value, 80)
+                + "\" (expected: " + expected + ")");
     }
 
     /** The complete frame for {@code message}, header included, written into {@code out}. */
@@ -196,12 +284,8 @@ public final class HaMessageCodec {
         return l == null || l.getLineNr() < 0 ? "" : " (line " + l.getLineNr() + ", column " + l.getColumnNr() + ")";
     }
 
-    /** A field name from the peer, reduced to harmless characters and bounded in length. */
+    /** A field name from the peer, escaped and bounded in length. */
     private static String safe(String name) {
-        if (name == null) {
-            return "?";
-        }
-        String s = name.replaceAll("[^A-Za-z0-9_.-]", "?");
-        return s.length() > 64 ? s.substring(0, 64) + "..." : s;
+        return LogSafe.escape(name, 64);
     }
 }

@@ -1,5 +1,6 @@
 package dev.understudy.ha.handshake;
 
+import dev.understudy.common.text.LogSafe;
 import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -95,12 +96,8 @@ public final class VersionPolicy {
         return "the older node";
     }
 
-    /** The peer's string as sent, bounded and reduced to printable characters: it comes off the wire. */
+    /** The peer's string as sent, escaped and bounded: it comes off the wire. */
     private static String printable(String s) {
-        if (s == null) {
-            return "(none)";
-        }
-        String p = s.replaceAll("[^\\x20-\\x7E]", "?");
-        return "'" + (p.length() > 40 ? p.substring(0, 40) + "..." : p) + "'";
+        return s == null ? "(none)" : "'" + LogSafe.escape(s, 40) + "'";
     }
 }
