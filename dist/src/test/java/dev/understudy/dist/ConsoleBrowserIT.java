@@ -151,6 +151,9 @@ class ConsoleBrowserIT {
                 .contains("Serving; shadow console-shadow in sync");
         assertThat(text("status-peer")).contains("Peer shadow").contains("STANDBY");
         assertThat(text("node-title")).isEqualTo("console-master · master · epoch 1");
+        assertThat(((JavascriptExecutor) driver).executeScript(
+                "return sessionStorage.length + localStorage.length + document.cookie.length;"))
+                .as("the login is kept only in the page's memory, not in web storage or cookies").isEqualTo(0L);
         // (pairing may leave a resolved PEER_UNREACHABLE warning from the attach's reconnect; no error)
         assertThat(alertRows("ERROR")).isEmpty();
         assertThat(driver.findElement(By.id("error-badge")).isDisplayed()).isFalse();

@@ -415,7 +415,7 @@ public final class MasterRole implements AutoCloseable {
                 char[] pw = h.password().toCharArray();
                 CompletableFuture.supplyAsync(() -> {
                     try {
-                        return h.user() != null && pairing.verify(h.user(), pw);
+                        return h.user() != null && pairing.verify(h.user(), pw, remoteHost);
                     } finally {
                         Arrays.fill(pw, '\0');
                     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.understudy.common.alert.Alert;
+import dev.understudy.common.auth.LoginGuard;
 import dev.understudy.common.config.ChangeOp;
 import dev.understudy.common.config.ChangeSet;
 import dev.understudy.common.config.ConfigCollection;
@@ -30,6 +31,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.NoSuchElementException;
 
@@ -45,7 +47,6 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private static final Logger log = LoggerFactory.getLogger(AdminHandler.class);
     private static final String API = "/api/v1/";
-    private static final String WWW_AUTHENTICATE = "Basic realm=\"understudy\", charset=\"UTF-8\"";
 
     private final NodeRuntime node;
     private final Authenticator auth;
@@ -82,6 +83,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         Reply reply;
         try {
+            BrowserSafety.check(req);
             if (path.equals("/healthz")) {
                 allow(req, HttpMethod.GET);
                 boolean active = node.isActive();
@@ -92,14 +94,24 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 write(ctx, req, ConsoleAssets.serve(path));
                 return;
             } else if (path.equals("/metrics") || path.startsWith(API)) {
-                if (!auth.authenticate(req.headers().get(HttpHeaderNames.AUTHORIZATION))) {
-                    FullHttpResponse r = response(HttpResponseStatus.UNAUTHORIZED, Json.object().put("error",
-                            "authorization: missing or wrong (expected: Bearer <admin.token> or basic auth of an admin user)"));
-                    // the console logs in with its own form: no browser login box for its requests
-                    if (!"XMLHttpRequest".equals(req.headers().get("X-Requested-With"))) {
-                        r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, WWW_AUTHENTICATE);
-                    }
+                // the console's own requests say so: its login is logged and throttled as the console's
+                LoginGuard.Door door = "XMLHttpRequest".equals(req.headers().get("X-Requested-With"))
+                        ? LoginGuard.Door.CONSOLE : LoginGuard.Door.ADMIN_API;
+                LoginGuard.Result login = auth.authenticate(req.headers().get(HttpHeaderNames.AUTHORIZATION),
+                        source(ctx), door);
+                if (login.outcome() == LoginGuard.Outcome.THROTTLED) {
+                    FullHttpResponse r = response(HttpResponseStatus.TOO_MANY_REQUESTS, Json.object().put("error",
+                            "authorization: too many failed logins from " + source(ctx) + " (expected: wait "
+                                    + login.retryAfterSeconds() + " s, then retry with the right user and password)"));
+                    r.headers().set(HttpHeaderNames.RETRY_AFTER, login.retryAfterSeconds());
                     write(ctx, req, r);
+                    return;
+                }
+                if (!login.ok()) {
+                    // no WWW-Authenticate: a browser must not pop up its own login box and then keep
+                    // sending the credentials it cached with requests that foreign pages make
+                    write(ctx, req, response(HttpResponseStatus.UNAUTHORIZED, Json.object().put("error",
+                            "authorization: missing or wrong (expected: Bearer <admin.token> or basic auth of an admin user)")));
                     return;
                 }
                 if (path.equals("/metrics")) {
@@ -399,6 +411,11 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             r.headers().set(HttpHeaderNames.ALLOW, e.body().get("allow").asText());
         }
         write(ctx, req, r);
+    }
+
+    private static String source(ChannelHandlerContext ctx) {
+        return ctx.channel().remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
+                ? a.getAddress().getHostAddress() : String.valueOf(ctx.channel().remoteAddress());
     }
 
     private static FullHttpResponse response(HttpResponseStatus status, JsonNode body) {

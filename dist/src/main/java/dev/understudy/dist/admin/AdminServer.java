@@ -1,5 +1,7 @@
 package dev.understudy.dist.admin;
 
+import dev.understudy.common.auth.AdminCredentials;
+import dev.understudy.common.auth.LoginGuard;
 import dev.understudy.common.cert.Certificates;
 import dev.understudy.dist.node.NodeRuntime;
 import io.netty.bootstrap.ServerBootstrap;
@@ -28,6 +30,7 @@ import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.util.concurrent.DefaultEventExecutorGroup;
 import io.netty.util.concurrent.EventExecutorGroup;
@@ -37,6 +40,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,7 +48,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The admin HTTPS server: TLS on the node's own key and certificate, HTTP/1.1, bodies up to
  * {@link #MAX_BODY} bytes. Requests are handled off the I/O thread because writes fsync and basic
- * auth runs PBKDF2.
+ * auth runs PBKDF2. The door is bounded ({@link Limits}): connections per source address and in
+ * total, a TLS handshake timeout, a deadline for each whole request, no client-initiated TLS 1.2
+ * renegotiation; logins go through the node's {@link LoginGuard}.
  */
 public final class AdminServer implements AutoCloseable {
 
@@ -52,6 +58,34 @@ public final class AdminServer implements AutoCloseable {
 
     /** Largest request body accepted; larger ones get 413. */
     public static final int MAX_BODY = 4 * 1024 * 1024;
+
+    /**
+     * JSSE reads this once, when its first server handshake class loads; {@code Main} sets it first
+     * thing, this is the fallback for a node started in a JVM that has not made a server handshake yet.
+     */
+    static final String REJECT_RENEGOTIATION = "jdk.tls.rejectClientInitiatedRenegotiation";
+
+    /**
+     * The limits of the admin door.
+     *
+     * @param requestTimeout   a connection must deliver a whole request this soon after it opened or
+     *                         after the previous response (slowloris, idle keep-alive and idle TLS)
+     * @param handshakeTimeout the TLS handshake must finish this soon
+     * @param maxConnectionsPerSource open connections from one address; more are closed at once
+     * @param maxConnections   open connections in total
+     */
+    public record Limits(Duration requestTimeout, Duration handshakeTimeout, int maxConnectionsPerSource,
+                         int maxConnections) {
+
+        public static final Limits DEFAULT = new Limits(Duration.ofSeconds(10), Duration.ofSeconds(10), 32, 512);
+
+        public Limits {
+            if (requestTimeout.isNegative() || requestTimeout.isZero() || handshakeTimeout.isNegative() || handshakeTimeout.isZero()) {
+                throw new IllegalArgumentException("requestTimeout: " + requestTimeout + ", handshakeTimeout: "
+                        + handshakeTimeout + " (expected: both > 0)");
+            }
+        }
+    }
 
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
@@ -72,8 +106,17 @@ public final class AdminServer implements AutoCloseable {
 
     /** Binds {@code host:port} (port 0: chosen by the OS) and serves {@code node}'s admin API. */
     public static AdminServer start(NodeRuntime node, String host, int port) throws IOException {
+        return start(node, host, port, Limits.DEFAULT);
+    }
+
+    /** Like {@link #start(NodeRuntime, String, int)} with other limits (tests use short timeouts). */
+    public static AdminServer start(NodeRuntime node, String host, int port, Limits limits) throws IOException {
+        if (System.getProperty(REJECT_RENEGOTIATION) == null) {
+            System.setProperty(REJECT_RENEGOTIATION, "true");
+        }
         SslContext ssl = sslContext(node);
-        Authenticator auth = new Authenticator(node.adminToken(), node.store());
+        Authenticator auth = new Authenticator(node.adminToken(), new AdminCredentials(node.store()), node.logins());
+        ConnectionLimits open = new ConnectionLimits(limits.maxConnectionsPerSource(), limits.maxConnections());
         NodeMetrics metrics = new NodeMetrics(node);
         EventLoopGroup boss = new NioEventLoopGroup(1);
         EventLoopGroup workers = new NioEventLoopGroup(1);
@@ -87,19 +130,39 @@ public final class AdminServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
+                            String source = ch.remoteAddress().getAddress().getHostAddress();
+                            ConnectionLimits.Admission admission = open.tryOpen(source);
+                            if (!admission.admitted()) {
+                                if (admission.firstRefusal()) {
+                                    log.warn("admin connection from {} refused: {} connections from that address or {} in"
+                                            + " total are open (the limit; more are closed until some end)", source,
+                                            open.perSource(), open.total());
+                                }
+                                ch.close();
+                                return;
+                            }
+                            ch.closeFuture().addListener(f -> open.closed(source));
                             connections.add(ch);
                             ChannelPipeline p = ch.pipeline();
-                            // order: ssl, http framing, keep-alive, aggregation (size limit), handler
-                            p.addLast("ssl", ssl.newHandler(ch.alloc()));
+                            // order: ssl, http framing, security headers (on every response, the aggregator's 413
+                            // too), keep-alive, aggregation (size limit), request deadline, handler
+                            SslHandler tls = ssl.newHandler(ch.alloc());
+                            tls.setHandshakeTimeoutMillis(limits.handshakeTimeout().toMillis());
+                            p.addLast("ssl", tls);
                             p.addLast("http", new HttpServerCodec());
+                            p.addLast("headers", BrowserSafety.Headers.INSTANCE);
                             p.addLast("keepAlive", new HttpServerKeepAliveHandler());
                             p.addLast("aggregator", new JsonErrorAggregator(MAX_BODY));
+                            p.addLast("deadline", new RequestTimeoutHandler(limits.requestTimeout().toNanos()));
                             p.addLast(handlers, "handler", new AdminHandler(node, auth, metrics));
                         }
                     });
             Channel ch = b.bind(host, port).syncUninterruptibly().channel();
             AdminServer server = new AdminServer(boss, workers, handlers, connections, ch);
-            log.info("admin API listening on https://{}:{}", host, server.port);
+            log.info("admin API listening on https://{}:{} (whole request within {}, TLS handshake within {}, at most {}"
+                    + " connections per address and {} in total, bodies up to {} bytes)", host, server.port,
+                    limits.requestTimeout(), limits.handshakeTimeout(), limits.maxConnectionsPerSource(),
+                    limits.maxConnections(), MAX_BODY);
             return server;
         } catch (Exception e) { // Netty rethrows the checked BindException undeclared
             shutdown(boss, workers, handlers);

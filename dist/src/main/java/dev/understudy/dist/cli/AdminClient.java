@@ -107,9 +107,12 @@ final class AdminClient {
             c.setRequestMethod(method);
             c.setRequestProperty("Authorization", "Bearer " + token);
             c.setRequestProperty("Accept", "application/json");
+            if (!method.equals("GET")) {
+                // the node takes state-changing requests only as JSON (its guard against cross-site browser requests)
+                c.setRequestProperty("Content-Type", "application/json");
+            }
             if (body != null) {
                 c.setDoOutput(true);
-                c.setRequestProperty("Content-Type", "application/json");
                 c.setFixedLengthStreamingMode(body.length);
                 try (OutputStream out = c.getOutputStream()) {
                     out.write(body);

@@ -39,6 +39,10 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
+        // before any TLS class loads (JSSE reads it once): a TLS 1.2 client may not renegotiate on the admin port
+        if (System.getProperty("jdk.tls.rejectClientInitiatedRenegotiation") == null) {
+            System.setProperty("jdk.tls.rejectClientInitiatedRenegotiation", "true");
+        }
         if (args.length > 0 && args[0].equals("run")) {
             // before the first logger exists: the node logs to stdout; other commands only warn on stderr
             System.setProperty("understudy.log.target", "System.out");

@@ -12,11 +12,12 @@ import dev.understudy.common.home.HostPort;
 import dev.understudy.common.home.NodeHome;
 import dev.understudy.common.home.NodeSettings;
 import dev.understudy.common.home.NodeState;
+import dev.understudy.common.auth.AdminCredentials;
+import dev.understudy.common.auth.LoginGuard;
 import dev.understudy.common.home.PasswordHasher;
 import dev.understudy.common.home.Role;
 import dev.understudy.common.io.AtomicFiles;
 import dev.understudy.common.json.Json;
-import dev.understudy.common.config.ConfigCollection;
 import dev.understudy.common.store.ConfigStore;
 import dev.understudy.common.store.Revision;
 import dev.understudy.ha.failover.FailoverAction;
@@ -67,6 +68,8 @@ public final class HaNode implements AutoCloseable {
     private volatile NodeState nodeState;
     private final ConfigStore store;
     private final AlertStore alerts;
+    private final LoginGuard logins;
+    private final AdminCredentials credentials;
     private final Clock clock;
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
@@ -105,6 +108,15 @@ public final class HaNode implements AutoCloseable {
     public HaNode(NodeHome home, NodeSettings settings, NodeState state, ConfigStore store, AlertStore alerts, Clock clock,
                   EventLoopGroup boss, EventLoopGroup workers, PrivateKey key, X509Certificate cert, ServingHooks hooks)
             throws IOException {
+        this(home, settings, state, store, alerts, clock, boss, workers, key, cert, hooks, LoginGuard.standard(clock, alerts));
+    }
+
+    /** With the node's {@code logins} guard, shared with the admin API: pairing attempts are throttled with its logins. */
+    public HaNode(NodeHome home, NodeSettings settings, NodeState state, ConfigStore store, AlertStore alerts, Clock clock,
+                  EventLoopGroup boss, EventLoopGroup workers, PrivateKey key, X509Certificate cert, ServingHooks hooks,
+                  LoginGuard logins) throws IOException {
+        this.logins = logins;
+        this.credentials = new AdminCredentials(store);
         this.home = home;
         this.settings = settings;
         this.nodeState = state;
@@ -534,9 +546,8 @@ public final class HaNode implements AutoCloseable {
 
     private final class Authority implements PairingAuthority {
         @Override
-        public boolean verify(String user, char[] password) {
-            var stored = store.read(d -> d.get(ConfigCollection.USERS, user));
-            return stored != null && PasswordHasher.verify(password, stored.path("passwordHash").asText(null));
+        public boolean verify(String user, char[] password, String source) {
+            return logins.attempt(LoginGuard.Door.HA_PAIRING, source, user, () -> credentials.verify(user, password)).ok();
         }
 
         @Override

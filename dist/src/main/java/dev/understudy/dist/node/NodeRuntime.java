@@ -2,6 +2,7 @@ package dev.understudy.dist.node;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.understudy.common.alert.AlertStore;
+import dev.understudy.common.auth.LoginGuard;
 import dev.understudy.common.clock.Clock;
 import dev.understudy.common.config.ChangeSet;
 import dev.understudy.common.config.ConfigCollection;
@@ -56,6 +57,8 @@ public final class NodeRuntime implements AutoCloseable {
     private final Clock clock;
     private final ConfigStore store;
     private final AlertStore alerts;
+    /** Failed-login throttle and log of every login door (admin API, console, HA pairing). */
+    private final LoginGuard logins;
     private final String adminToken;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
@@ -92,6 +95,7 @@ public final class NodeRuntime implements AutoCloseable {
         this.clock = clock;
         this.store = store;
         this.alerts = alerts;
+        this.logins = LoginGuard.standard(clock, alerts);
         this.adminToken = adminToken;
     }
 
@@ -143,11 +147,12 @@ public final class NodeRuntime implements AutoCloseable {
         connector = new Connector(dataBoss, dataWorkers, settings.connectTimeout());
         ha = new HaNode(home, settings, initialState, store, alerts, clock, haGroup, haGroup,
                 Certificates.readPrivateKey(home.nodeKey()), Certificates.readCertificate(home.nodeCrt()),
-                new DataPlane());
+                new DataPlane(), logins);
         // live mapping changes: every durable revision re-applies the mappings while serving
         store.addListener(h -> dataPlaneUpdates.execute(this::applyMappingsIfServing));
         ha.start();
         haGroup.scheduleAtFixedRate(this::checkCertificates, 0, 12, TimeUnit.HOURS);
+        haGroup.scheduleAtFixedRate(logins::tick, 5, 5, TimeUnit.SECONDS);
         new RunFile(ProcessHandle.current().pid(), admin.port(), ha.haPort(), startedAt).write(home.root());
         wroteRunFile = true;
         Head head = store.head();
@@ -472,6 +477,11 @@ public final class NodeRuntime implements AutoCloseable {
 
     public AlertStore alerts() {
         return alerts;
+    }
+
+    /** The guard every login of this node goes through. */
+    public LoginGuard logins() {
+        return logins;
     }
 
     /** The local CLI credential (never logged). */

@@ -166,10 +166,15 @@
 
   const REFRESH_MS = 2000;
   const TYPING_PAUSE_MS = 5000;
-  const CREDENTIALS_KEY = 'understudy.credentials';
+  // Where earlier versions kept base64(user:password): removed on load, never written again.
+  const LEGACY_CREDENTIALS_KEY = 'understudy.credentials';
   const $ = (id) => document.getElementById(id);
 
   let timer = null;
+  // The login lives only in this variable: not in web storage (readable by any script
+  // of the origin and kept across reloads) and never offered to the browser's own credential cache
+  // (the server sends no WWW-Authenticate). A reload or a closed tab means signing in again.
+  let basicCredentials = null;
   let lastTyping = 0;
   let lastStatus = null;
   let lastMappings = {};
@@ -182,7 +187,7 @@
   }
 
   function credentials() {
-    return sessionStorage.getItem(CREDENTIALS_KEY);
+    return basicCredentials;
   }
 
   function encodeCredentials(user, password) {
@@ -191,17 +196,22 @@
   }
 
   async function api(method, path, body) {
-    // X-Requested-With lets the server answer 401 without WWW-Authenticate: Basic, which would make
-    // the browser pop up its own login dialog over the page's form.
+    // X-Requested-With marks the console's own requests (its failed logins are logged as the console's).
     const headers = {
       Authorization: 'Basic ' + credentials(), Accept: 'application/json', 'X-Requested-With': 'XMLHttpRequest'
     };
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    // the server takes POST, PUT and DELETE only as JSON (what a foreign page cannot send without asking)
+    if (method !== 'GET') headers['Content-Type'] = 'application/json';
     const res = await fetch(path, {
       method, headers, cache: 'no-store', credentials: 'omit',
       body: body === undefined ? undefined : JSON.stringify(body)
     });
     if (res.status === 401) throw new AuthError('wrong user or password');
+    if (res.status === 429) {
+      let why = null;
+      try { why = (await res.json()).error; } catch (e) { why = null; }
+      throw new AuthError(why || 'too many failed logins from this address; wait and try again');
+    }
     let data = null;
     try { data = await res.json(); } catch (e) { data = null; }
     if (!res.ok) {
@@ -367,8 +377,9 @@
       api('GET', '/api/v1/events?limit=50')
     ]);
     const errors = results.filter((r) => r.status === 'rejected').map((r) => r.reason);
-    if (errors.some((e) => e instanceof AuthError)) {
-      logout('wrong user or password');
+    const authError = errors.find((e) => e instanceof AuthError);
+    if (authError) {
+      logout(authError.message);
       return;
     }
     const [st, alerts, mappings, events] = results.map((r) => r.status === 'fulfilled' ? r.value : undefined);
@@ -414,7 +425,7 @@
 
   function logout(message) {
     clearTimeout(timer);
-    sessionStorage.removeItem(CREDENTIALS_KEY);
+    basicCredentials = null;
     for (const id of Object.keys(rendered)) { delete rendered[id]; $(id).textContent = ''; }
     lastStatus = null;
     lastMappings = {};
@@ -450,7 +461,7 @@
     try {
       await action();
     } catch (e) {
-      if (e instanceof AuthError) { logout('wrong user or password'); return; }
+      if (e instanceof AuthError) { logout(e.message); return; }
       showResult(errorText(e), true);
     }
     await refreshNow();
@@ -490,7 +501,7 @@
   function wire() {
     $('login-form').addEventListener('submit', (ev) => {
       ev.preventDefault();
-      sessionStorage.setItem(CREDENTIALS_KEY, encodeCredentials($('login-user').value, $('login-password').value));
+      basicCredentials = encodeCredentials($('login-user').value, $('login-password').value);
       $('login-password').value = '';
       $('login-error').textContent = '';
       refreshNow();
@@ -534,11 +545,7 @@
     $('mapping-cancel').addEventListener('click', () => { resetForm(); $('mapping-result').textContent = ''; });
   }
 
+  try { sessionStorage.removeItem(LEGACY_CREDENTIALS_KEY); } catch (e) { /* storage disabled: nothing kept */ }
   wire();
-  if (credentials()) {
-    showApp();
-    refreshNow();
-  } else {
-    logout('');
-  }
+  logout('');
 })();

@@ -106,7 +106,7 @@ class AdminBadInputTest {
     }
 
     static HttpRequest.Builder authed(String path) {
-        return req(path).header("Authorization", "Bearer " + master.adminToken());
+        return req(path).header("Authorization", "Bearer " + master.adminToken()).header("Content-Type", "application/json");
     }
 
     static HttpResponse<String> send(HttpRequest r) throws IOException, InterruptedException {
@@ -286,7 +286,7 @@ class AdminBadInputTest {
     void missingOrWrongCredentials() throws Exception {
         assertError(send(req("/api/v1/config").GET().build()), 401, "authorization");
         assertError(send(req("/api/v1/config/settings/x").header("Authorization", "Bearer nope")
-                .PUT(HttpRequest.BodyPublishers.ofString("1")).build()), 401, "");
+                .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString("1")).build()), 401, "");
         String basic = Base64.getEncoder().encodeToString(("admin:" + TestHomes.PASSWORD + "!").getBytes(StandardCharsets.UTF_8));
         assertError(send(req("/api/v1/status").header("Authorization", "Basic " + basic).GET().build()), 401, "");
         assertError(send(req("/api/v1/status").header("Authorization", "Basic !!!not-base64").GET().build()), 401, "");

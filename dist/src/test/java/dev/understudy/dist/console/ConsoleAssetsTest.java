@@ -54,9 +54,9 @@ class ConsoleAssetsTest {
     }
 
     @Test
-    void scriptKeepsCredentialsPerTabAndCallsEveryEndpoint() throws IOException {
+    void scriptKeepsCredentialsOnlyInMemoryAndCallsEveryEndpoint() throws IOException {
         String js = load("console.js");
-        assertThat(js).contains("sessionStorage").doesNotContain("localStorage");
+        assertThat(js).as("the login is never written to web storage").doesNotContain("setItem(").doesNotContain("localStorage");
         assertThat(js).contains(
                 "'/api/v1/status'",
                 "'/api/v1/alerts?all=true'",

@@ -42,10 +42,12 @@ final class AdminHttp {
         c.setRequestProperty("Authorization", "Bearer " + token);
         c.setRequestProperty("Accept", "application/json");
         c.setRequestProperty("Connection", "close");
+        if (!method.equals("GET")) {
+            c.setRequestProperty("Content-Type", "application/json"); // the node refuses other writes (CSRF rule)
+        }
         try {
             if (body != null) {
                 c.setDoOutput(true);
-                c.setRequestProperty("Content-Type", "application/json");
                 c.setFixedLengthStreamingMode(body.length);
                 try (OutputStream out = c.getOutputStream()) {
                     out.write(body);
