@@ -371,6 +371,9 @@ public final class ShadowRole implements AutoCloseable {
                 return;
             }
             alerts.resolve(AlertCategory.VERSION_MISMATCH, "master");
+            // the master admitted us: an earlier refusal (wrong password, unpinned certificate) no longer holds
+            alerts.resolve(AlertCategory.PAIRING_REJECTED, "master");
+            alerts.resolve(AlertCategory.PAIRING_REJECTED, "tls:" + settings.master());
             established = true;
             reported = true;
             peer = new PeerView(h.nodeId(), settings.master().toString(), h.state(), h.epoch(), h.revision(), h.hash(),

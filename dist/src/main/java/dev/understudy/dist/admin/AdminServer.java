@@ -89,8 +89,13 @@ public final class AdminServer implements AutoCloseable {
                         protected void initChannel(SocketChannel ch) {
                             connections.add(ch);
                             ChannelPipeline p = ch.pipeline();
-                            // order: ssl, http framing, keep-alive, aggregation (size limit), handler
+                            // order: plain-http guard, ssl, HA-HELLO guard, http framing, keep-alive, aggregation
+                            // (size limit), handler
+                            p.addLast("plainGuard", new PortGuard.Plain(node.settings().nodeId()));
                             p.addLast("ssl", ssl.newHandler(ch.alloc()));
+                            p.addLast("haGuard", new PortGuard.HaProbe(node.settings().nodeId(),
+                                    () -> node.ha() == null ? node.settings().haPort() : node.ha().haPort(),
+                                    () -> node.role() == dev.understudy.common.home.Role.MASTER));
                             p.addLast("http", new HttpServerCodec());
                             p.addLast("keepAlive", new HttpServerKeepAliveHandler());
                             p.addLast("aggregator", new JsonErrorAggregator(MAX_BODY));

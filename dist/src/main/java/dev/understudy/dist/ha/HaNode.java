@@ -165,7 +165,12 @@ public final class HaNode implements AutoCloseable {
                 started.completeExceptionally(e);
             }
         });
-        started.join();
+        try {
+            started.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            // the loop's own failure, e.g. a busy haPort, with its message, not wrapped in "CompletionException: ..."
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
         lastLoopNanos = clock.nanoTime();
         long every = Math.max(timings.heartbeat() / 4, 5_000_000L);
         loop.scheduleAtFixedRate(() -> handle(new FailoverEvent.Tick()), every, every, TimeUnit.NANOSECONDS);
@@ -407,6 +412,10 @@ public final class HaNode implements AutoCloseable {
         log.warn("ROLE CHANGE {} -> {} in epoch {}: {}", c.from(), c.to(), c.epoch(), c.reason());
         if (c.to() == Role.MASTER) {
             failovers.incrementAndGet();
+            // a master is not "stepped down", and a pairing refusal its shadow role saw no longer applies
+            alerts.resolve(AlertCategory.FAILOVER, "stepped-down");
+            alerts.resolve(AlertCategory.PAIRING_REJECTED, "master");
+            alerts.resolve(AlertCategory.PAIRING_REJECTED, "tls:" + settings.peerAddress());
         }
         if (c.from() == Role.MASTER && c.to() == Role.SHADOW) {
             long acked = Math.max(persistedAcked, master == null ? 0 : master.ackedRevision());
@@ -416,6 +425,7 @@ public final class HaNode implements AutoCloseable {
             // master-only alerts end with the tenure: the new master raises its own
             alerts.resolve(AlertCategory.PUSH_FAILED, null);
             alerts.resolve(AlertCategory.PEER_UNREACHABLE, null);
+            alerts.resolve(AlertCategory.FAILOVER, "takeover");
         }
         hook.run(c.from().wireName(), c.to().wireName(), c.epoch());
     }
@@ -493,10 +503,11 @@ public final class HaNode implements AutoCloseable {
             haPort = master.start();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            log.error("cannot listen on the HA port {}:{}: {} (free the port or change haPort in {})",
-                    settings.haHost(), settings.haPort(), e.getMessage(), home.nodeJson());
-            throw e;
+        } catch (Exception e) { // Netty rethrows the checked BindException undeclared
+            String why = "haPort: cannot listen on " + settings.haHost() + ":" + haPortToBind() + ": " + e.getMessage()
+                    + " (expected: a free port; stop what uses it or change haPort in " + home.nodeJson() + ")";
+            log.error("{}", why);
+            throw new IllegalStateException(why, e);
         }
     }
 
@@ -751,6 +762,12 @@ public final class HaNode implements AutoCloseable {
     public long pushes() {
         MasterRole m = master;
         return m == null ? 0 : m.pushes();
+    }
+
+    /** The master's view of its shadow's session; null while this node is not master. */
+    public MasterRole.SessionView shadowSession() {
+        MasterRole m = master;
+        return m == null ? null : m.sessionView();
     }
 
     public long pushFailures() {
