@@ -101,6 +101,20 @@ class OperatorExperienceIT {
         await("the pair reports identical copies").atMost(WAIT).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
                 assertThat(ok("status", "--home", pair.masterHome()).out()).contains("identical on master and shadow")
                         .contains("state STANDBY"));
+        // item 6: a write refused on the shadow points to the master's admin URL, not its HA address
+        NodeProcess.CliResult refused = cli("config", "put", "--home", pair.shadowHome(), "settings", "motd", "\"x\"");
+        assertThat(refused.exit()).as(refused.toString()).isEqualTo(1);
+        assertThat(refused.err()).contains("this node is the shadow",
+                "its admin URL is https://127.0.0.1:" + pair.masterRun().adminPort() + "/");
+        // item 13: the shadow's session as an HA screen shows it
+        JsonNode live = ok("status", "--home", pair.masterHome(), "--json").json().path("peer");
+        assertThat(live.path("connectedSince").asText()).as("%s", live).startsWith("20");
+        assertThat(live.path("seenFromHost").asText()).isEqualTo("127.0.0.1");
+        ok("config", "put", "--home", pair.masterHome(), "settings", "motd", "\"pushed\"");
+        await("the push is acknowledged").atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() ->
+                ok("status", "--home", pair.masterHome(), "--json").json().path("peer").hasNonNull("lastSuccessfulPush"));
+        assertThat(ok("status", "--home", pair.masterHome()).out()).contains("connected since 20", "from 127.0.0.1",
+                "last successful push 20");
         pair.shadow().kill();
         await("the master notices the shadow is gone").atMost(WAIT).pollInterval(Duration.ofMillis(200))
                 .until(() -> ok("status", "--home", pair.masterHome(), "--json").json().path("state").asText()
@@ -174,5 +188,28 @@ class OperatorExperienceIT {
             assertThat(run.err().strip().lines().reduce((a, b) -> b).orElse(""))
                     .as("the last line the operator sees").startsWith("understudy: haPort: cannot listen on");
         }
+    }
+
+    /** Item 6: attaching to the master's admin (HTTPS) port fails at once and names the HA port. */
+    @Test
+    void attachingToTheAdminPortSaysSoAtOnceAndNamesTheHaPort() throws Exception {
+        Path masterHome = initMaster("ux-wrongport", 0);
+        NodeProcess master = fleet.start(masterHome);
+        var run = master.awaitReady();
+        Path work = masterHome.getParent();
+        Path shadowHome = work.resolve("shadow");
+        ok("init", "--home", shadowHome.toString(), "--role", "shadow", "--admin-port", "0", "--ha-port", "0",
+                "--non-interactive", "--admin-password-file", work.resolve("admin-password").toString(),
+                "--node-id", "ux-wrongport-shadow");
+        fleet.start(shadowHome).awaitReady();
+        long t0 = System.nanoTime();
+        NodeProcess.CliResult attach = cli("attach", "--home", shadowHome.toString(), "--master",
+                "127.0.0.1:" + run.adminPort(), "--user", PairedNodes.ADMIN_USER, "--password-file",
+                work.resolve("admin-password").toString());
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(attach.exit()).as(attach.toString()).isEqualTo(1);
+        int haPort = ok("status", "--home", masterHome.toString(), "--json").json().path("haPort").asInt();
+        assertThat(attach.err()).contains("this looks like an admin port", "the HA port is 127.0.0.1:" + haPort);
+        assertThat(ms).as("told within seconds, not after the 15 s HELLO timeout").isLessThan(10_000);
     }
 }

@@ -98,6 +98,8 @@ public final class MasterRole implements AutoCloseable {
     private Channel server;
     private volatile ShadowSession session;
     private volatile PeerView peer = PeerView.NONE;
+    /** This node's admin port, told to the shadow in HELLO so it can point refused writes here (0: unknown). */
+    private volatile int adminPort;
     /** Wall-clock time of the last ack that advanced the shadow's revision (-1: none since this role started). */
     private volatile long lastPushAckedMillis = -1;
     /** The newest revision the last shadow session acknowledged (-1: none since this role started). */
@@ -162,6 +164,11 @@ public final class MasterRole implements AutoCloseable {
 
     public PeerView peer() {
         return peer;
+    }
+
+    /** The admin port to tell a connecting shadow (its operator is pointed here when the shadow refuses a write). */
+    public void advertiseAdminPort(int port) {
+        this.adminPort = port;
     }
 
     /** Pushes sent since start (for metrics). */
@@ -336,7 +343,8 @@ public final class MasterRole implements AutoCloseable {
             alerts.resolve(AlertCategory.VERSION_MISMATCH, "shadow");
             Head head = store.head();
             Hello mine = new Hello(settings.nodeId(), Role.MASTER.wireName(), state.get(), epoch.getAsLong(),
-                    head.revision(), head.hash(), Versions.SOFTWARE, Versions.PROTOCOL, null, null, null);
+                    head.revision(), head.hash(), Versions.SOFTWARE, Versions.PROTOCOL, null, null, null,
+                    adminPort > 0 ? adminPort : null);
             if (Role.MASTER.wireName().equals(h.role())) {
                 // a peer master checking on us (restart check, or a healed partition)
                 peerNode = h.nodeId();

@@ -63,6 +63,7 @@ public final class HaNode implements AutoCloseable {
     public record SyncProgress(long receivedBytes, long totalBytes, String reason) {}
 
     private final NodeHome home;
+    private volatile int adminPort;
     private volatile NodeSettings settings;
     private volatile NodeState nodeState;
     private final ConfigStore store;
@@ -499,6 +500,7 @@ public final class HaNode implements AutoCloseable {
                 settings.heartbeatInterval(), settings.takeoverDelay(), settings.requestTimeout(), key, cert,
                 settings.permittedShadowHost()), boss, workers, store, alerts, clock, () -> publishedEpoch,
                 () -> published.name(), this::post, new Authority());
+        master.advertiseAdminPort(adminPort);
         try {
             haPort = master.start();
         } catch (InterruptedException e) {
@@ -660,8 +662,9 @@ public final class HaNode implements AutoCloseable {
             } else if (force) {
                 handle(new FailoverEvent.ForcePromote());
             } else {
-                failSwitch("this node is the shadow; run switch-roles on the master (" + settings.peerAddress()
-                        + "), or use --force to promote this shadow now");
+                String url = masterAdminUrl();
+                failSwitch("this node is the shadow; run switch-roles on the master (" + (url != null ? "admin " + url
+                        : "HA address " + settings.peerAddress()) + "), or use --force to promote this shadow now");
             }
         });
         return result;
@@ -762,6 +765,26 @@ public final class HaNode implements AutoCloseable {
     public long pushes() {
         MasterRole m = master;
         return m == null ? 0 : m.pushes();
+    }
+
+    /** This node's admin port, told to its shadow while master (call before {@link #start()}). */
+    public void advertiseAdminPort(int port) {
+        this.adminPort = port;
+        MasterRole m = master;
+        if (m != null) {
+            m.advertiseAdminPort(port);
+        }
+    }
+
+    /** The master's admin URL as its HELLO told this shadow, or null when not known. */
+    public String masterAdminUrl() {
+        ShadowRole s = shadow;
+        Integer port = s == null ? null : s.masterAdminPort();
+        String peer = settings.peerAddress();
+        if (port == null || peer == null) {
+            return null;
+        }
+        return "https://" + peer.substring(0, peer.lastIndexOf(':')) + ":" + port + "/";
     }
 
     /** The master's view of its shadow's session; null while this node is not master. */

@@ -144,6 +144,7 @@ public final class NodeRuntime implements AutoCloseable {
         ha = new HaNode(home, settings, initialState, store, alerts, clock, haGroup, haGroup,
                 Certificates.readPrivateKey(home.nodeKey()), Certificates.readCertificate(home.nodeCrt()),
                 new DataPlane());
+        ha.advertiseAdminPort(admin.port());
         // live mapping changes: every durable revision re-applies the mappings while serving
         store.addListener(h -> dataPlaneUpdates.execute(this::applyMappingsIfServing));
         ha.start();
@@ -326,7 +327,14 @@ public final class NodeRuntime implements AutoCloseable {
             return "this node is taking over as master; retry in a moment";
         }
         String m = masterAddress();
-        return "this node is the shadow; write to the master at " + (m == null ? "(unknown: not attached)" : m);
+        String url = ha == null ? null : ha.masterAdminUrl();
+        if (url != null) {
+            return "this node is the shadow; write to the master: its admin URL is " + url + " (run the command with"
+                    + " --home of the master's node on that machine, or use its console)";
+        }
+        return "this node is the shadow; write to the master" + (m == null ? " (unknown: not attached; run `understudy"
+                + " attach` first)" : " at HA address " + m + " (run the command on the master's machine; `understudy"
+                + " status` there shows its admin URL)");
     }
 
     // ------------------------------------------------------------------ HA operations

@@ -295,7 +295,9 @@ class AdminServerTest {
         long before = shadow.store().revision();
         HttpResponse<String> r = send(shadowClient, authed(shadow, "/api/v1/config/settings/x").PUT(body("1")).build());
         assertThat(r.statusCode()).isEqualTo(409);
-        assertThat(json(r).path("error").asText()).isEqualTo("this node is the shadow; write to the master at 10.9.9.9:8444");
+        // never connected, so its master's admin URL is not known yet: the HA address and where to find the URL
+        assertThat(json(r).path("error").asText()).startsWith("this node is the shadow; write to the master at HA address"
+                + " 10.9.9.9:8444").contains("`understudy status` there shows its admin URL");
         assertThat(json(r).path("master").asText()).isEqualTo("10.9.9.9:8444");
         assertThat(shadow.store().revision()).isEqualTo(before);
         // reads still work on the shadow

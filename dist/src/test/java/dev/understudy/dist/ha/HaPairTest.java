@@ -170,6 +170,17 @@ class HaPairTest {
     }
 
     @Test
+    void aShadowPointsRefusedSwitchesToItsMastersAdminUrl() throws Exception {
+        LocalPair.Node master = node("m", Role.MASTER, StoreOptions.defaults());
+        LocalPair.Node shadow = node("s", Role.SHADOW, StoreOptions.defaults());
+        master.ha().advertiseAdminPort(18443);
+        attach(shadow, master);
+        assertThat(shadow.ha().masterAdminUrl()).isEqualTo("https://127.0.0.1:18443/");
+        assertThatThrownBy(() -> shadow.ha().switchRoles(false).join()).hasMessageContaining("this node is the shadow")
+                .hasMessageContaining("admin https://127.0.0.1:18443/").hasMessageContaining("--force");
+    }
+
+    @Test
     void wrongFingerprintIsRefused() throws Exception {
         LocalPair.Node master = node("m", Role.MASTER, StoreOptions.defaults());
         LocalPair.Node shadow = node("s", Role.SHADOW, StoreOptions.defaults());
