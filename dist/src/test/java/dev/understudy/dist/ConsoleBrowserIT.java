@@ -67,9 +67,7 @@ class ConsoleBrowserIT {
 
     private static WebDriver startChromium(Path profile) {
         for (Path p : List.of(CHROMEDRIVER, CHROMIUM)) {
-            if (!Files.isExecutable(p)) {
-                throw new IllegalStateException(p + ": not installed (expected: apt-get install -y chromium chromium-driver)");
-            }
+            dev.understudy.dist.testing.ExternalTools.require(p, "chromium chromium-driver");
         }
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
@@ -103,15 +101,27 @@ class ConsoleBrowserIT {
         return driver.findElement(By.id(id)).getText().replaceAll("\\s+", " ").trim();
     }
 
-    private void login(int adminPort) {
+    /** Opens the console on {@code adminPort} again, logging in only if it asks (it may remember the session). */
+    private void reopen(int adminPort) {
+        driver.get("https://127.0.0.1:" + adminPort + "/");
+        waiting().until(d -> d.findElement(By.id("login-form")).isDisplayed() || d.findElement(By.id("app")).isDisplayed());
+        if (driver.findElement(By.id("login-form")).isDisplayed()) {
+            login(adminPort);
+        }
+    }
+
+    /** Logs in to the console on {@code adminPort}; returns what the login page's heading said. */
+    private String login(int adminPort) {
         driver.get("https://127.0.0.1:" + adminPort + "/");
         waiting().until(ExpectedConditions.visibilityOfElementLocated(By.id("login-form")));
+        String heading = text("login-heading");
         WebElement user = driver.findElement(By.id("login-user"));
         user.clear();
         user.sendKeys(PairedNodes.ADMIN_USER);
         driver.findElement(By.id("login-password")).sendKeys(PairedNodes.ADMIN_PASSWORD);
         driver.findElement(By.cssSelector("#login-form button[type=submit]")).click();
         waiting().until(ExpectedConditions.visibilityOfElementLocated(By.id("app")));
+        return heading;
     }
 
     private void screenshot(String name) throws IOException {
@@ -145,8 +155,12 @@ class ConsoleBrowserIT {
         driver = startChromium(profile);
 
         // 1. log in to the master's console: both nodes' status
-        login(pair.masterRun().adminPort());
+        assertThat(login(pair.masterRun().adminPort())).as("the login page names the node and its role")
+                .isEqualTo("Sign in to node console-master master");
         waiting().until(d -> text("status-node").contains("console-master") && text("status-peer").contains("console-shadow"));
+        // what an HA screen shows: since when the shadow is connected, from where, and the last good push
+        waiting().until(d -> text("status-peer").contains("Last successful push 20"));
+        assertThat(text("status-peer")).contains("Connected since 20", "Seen from host 127.0.0.1");
         assertThat(text("status-node")).contains("master").contains("ACTIVE_PAIRED")
                 .contains("Serving; shadow console-shadow in sync");
         assertThat(text("status-peer")).contains("Peer shadow").contains("STANDBY");
@@ -203,7 +217,7 @@ class ConsoleBrowserIT {
         screenshot("master-console.png");
 
         // 5. the shadow's console: the replicated mapping, read-only, marked as mirrored
-        login(pair.shadowRun().adminPort());
+        assertThat(login(pair.shadowRun().adminPort())).isEqualTo("Sign in to node console-shadow shadow");
         waiting().until(d -> text("status-node").contains("console-shadow") && text("mappings-body").contains("web"));
         assertThat(text("status-node")).contains("shadow").contains("STANDBY");
         assertThat(text("status-peer")).contains("Peer master").contains("console-master");
@@ -225,5 +239,23 @@ class ConsoleBrowserIT {
         assertThat(((JavascriptExecutor) driver).executeScript("return window.__understudyNoReload === true;"))
                 .as("the page was not reloaded").isEqualTo(Boolean.TRUE);
         assertThat(new File("target/screenshots/master-console.png")).exists();
+
+        // 7. a mapping whose port another program holds: an ERROR alert and the mapping's bind failure on the master
+        try (ServerSocket busy = new ServerSocket(0)) {
+            NodeProcess.CliResult add = NodeProcess.cli("mapping", "add", "--home", pair.masterHome(), "--id", "held",
+                    "--listen-port", Integer.toString(busy.getLocalPort()), "--backend-host", "127.0.0.1",
+                    "--backend-port", "11", "--description", "port held elsewhere");
+            assertThat(add.exit()).as(add.toString()).isEqualTo(1);
+            reopen(pair.masterRun().adminPort());
+            waiting().until(d -> !alertRows("ERROR", "MAPPING_BIND_FAILED", "held").isEmpty()
+                    && text("mappings-body").contains("bind failed"));
+            assertThat(text("mappings-body")).contains("port held elsewhere", "cannot listen on",
+                    ":" + busy.getLocalPort());
+            assertThat(driver.findElement(By.id("error-badge")).isDisplayed()).isTrue();
+            screenshot("master-console-bind-failed.png");
+            reopen(pair.shadowRun().adminPort());
+            waiting().until(d -> text("mappings-body").contains("held"));
+            screenshot("shadow-console-bind-failed-on-master.png");
+        }
     }
 }

@@ -256,7 +256,7 @@ class HaproxyFailoverIT {
 
     @Test
     void trafficThroughHaproxyMovesToThePromotedShadowWhenTheMasterIsKilled() throws Exception {
-        assertThat(HAPROXY).as("haproxy installed (apt-get install -y haproxy)").isExecutable();
+        dev.understudy.dist.testing.ExternalTools.require(HAPROXY, "haproxy");
         PairedNodes pair = PairedNodes.start(fleet, "haproxy");
         int echoPort = startEchoBackend();
         int listenPort = freePort();

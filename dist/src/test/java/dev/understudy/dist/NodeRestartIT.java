@@ -65,9 +65,14 @@ class NodeRestartIT {
         int exit = first.kill();
         assertThat(exit).as("SIGKILL").isEqualTo(137);
         assertThat(RunFile.path(Path.of(home))).as("a killed node leaves its run.json").exists();
+        // the stopped node is inspected from its home, marked as such
         NodeProcess.CliResult down = cli("status", "--home", home);
-        assertThat(down.exit()).as(down.toString()).isEqualTo(1);
-        assertThat(down.err()).startsWith("understudy: no node is running at https://127.0.0.1:")
+        assertThat(down.exit()).as(down.toString()).isZero();
+        assertThat(down.out()).contains("NODE NOT RUNNING", "revision " + last, "understudy run --home " + home);
+        assertThat(ok("config", "get", "--home", home, "settings", "motd").json().asText()).isEqualTo("hello");
+        NodeProcess.CliResult write = cli("config", "put", "--home", home, "settings", "motd", "\"down\"");
+        assertThat(write.exit()).as(write.toString()).isEqualTo(1);
+        assertThat(write.err()).startsWith("understudy: no node is running at https://127.0.0.1:")
                 .contains("understudy run --home " + home);
 
         NodeProcess second = fleet.start(Path.of(home));

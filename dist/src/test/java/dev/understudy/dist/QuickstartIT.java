@@ -48,15 +48,34 @@ class QuickstartIT {
             String reply = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             assertThat(reply).contains("200").contains("hello from the quickstart backend");
         }
+        List<String> tryBlock = text.lines().dropWhile(l -> !l.startsWith("Try")).takeWhile(l -> !l.startsWith("Logs:"))
+                .toList();
+        assertThat(tryBlock).hasSizeGreaterThan(5);
+        assertThat(tryBlock).filteredOn(l -> !l.startsWith("  cd ") && !l.startsWith("  U="))
+                .as("the Try block fits 100 columns").allSatisfy(l -> assertThat(l.length()).isLessThanOrEqualTo(100));
         List<ProcessHandle> nodes = quickstart.descendants().filter(p -> p.info().commandLine().orElse("")
                 .contains("run --home")).toList();
         assertThat(nodes).hasSize(2);
-        quickstart.destroy(); // SIGTERM, as Ctrl-C's SIGINT: the shutdown hook stops both nodes
-        assertThat(quickstart.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        for (ProcessHandle n : nodes) {
-            await().atMost(Duration.ofSeconds(30)).until(() -> !n.isAlive());
+        // as the Try list suggests: the master is killed and started again by hand, outside the quickstart
+        ProcessHandle masterNode = nodes.stream().filter(p -> p.info().commandLine().orElse("").contains("master"))
+                .findFirst().orElseThrow();
+        masterNode.destroyForcibly();
+        await().atMost(Duration.ofSeconds(30)).until(() -> !masterNode.isAlive());
+        Process byHand = new ProcessBuilder(launcher.toString(), "run", "--home", dir.resolve("master").toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("by-hand.log").toFile()).start();
+        try {
+            await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(dir.resolve("master").resolve("run.json"))
+                    && Files.readString(dir.resolve("master").resolve("run.json")).contains("\"pid\":" + byHand.pid()));
+            quickstart.destroy(); // SIGTERM, as Ctrl-C's SIGINT: the shutdown hook stops every node of its homes
+            assertThat(quickstart.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            for (ProcessHandle n : nodes) {
+                await().atMost(Duration.ofSeconds(30)).until(() -> !n.isAlive());
+            }
+            assertThat(byHand.waitFor(30, TimeUnit.SECONDS)).as("the node restarted by hand is stopped too").isTrue();
+        } finally {
+            byHand.destroyForcibly();
         }
-        assertThat(Files.readString(out)).contains("nodes stopped");
+        assertThat(Files.readString(out)).contains("nodes stopped").doesNotContain("still running");
         assertThat(dir.resolve("master").resolve("node.json")).exists();
         assertThat(dir.resolve("admin-password")).exists();
     }

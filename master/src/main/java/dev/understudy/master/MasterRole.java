@@ -99,6 +99,10 @@ public final class MasterRole implements AutoCloseable {
     private Channel server;
     private volatile ShadowSession session;
     private volatile PeerView peer = PeerView.NONE;
+    /** This node's admin port, told to the shadow in HELLO so it can point refused writes here (0: unknown). */
+    private volatile int adminPort;
+    /** Wall-clock time of the last ack that advanced the shadow's revision (-1: none since this role started). */
+    private volatile long lastPushAckedMillis = -1;
     /** The newest revision the last shadow session acknowledged (-1: none since this role started). */
     private volatile long lastAcked = -1;
     private volatile boolean closed;
@@ -188,6 +192,11 @@ public final class MasterRole implements AutoCloseable {
         return peer;
     }
 
+    /** The admin port to tell a connecting shadow (its operator is pointed here when the shadow refuses a write). */
+    public void advertiseAdminPort(int port) {
+        this.adminPort = port;
+    }
+
     /** Pushes sent since start (for metrics). */
     public long pushes() {
         return pushes.get();
@@ -196,6 +205,21 @@ public final class MasterRole implements AutoCloseable {
     /** Push failures since the last recovery (for metrics). */
     public long pushFailures() {
         return pushAlerts.failures();
+    }
+
+    /**
+     * What an operator is shown of the shadow's session (as an HA screen shows it).
+     *
+     * @param connectedSinceMillis when the current session was admitted (-1: no shadow connected)
+     * @param remoteHost           the address the shadow connects from, as this master sees it (null: none)
+     * @param lastPushAckedMillis  when the shadow last acknowledged a pushed revision (-1: not since start)
+     */
+    public record SessionView(long connectedSinceMillis, String remoteHost, long lastPushAckedMillis) {}
+
+    public SessionView sessionView() {
+        ShadowSession s = session;
+        boolean live = s != null && s.channel.isActive();
+        return new SessionView(live ? s.connectedAtMillis : -1, live ? s.remoteHost : null, lastPushAckedMillis);
     }
 
     /** Whether a shadow is connected. */
@@ -387,7 +411,8 @@ public final class MasterRole implements AutoCloseable {
             }
             Head head = store.head();
             Hello mine = new Hello(settings.nodeId(), Role.MASTER.wireName(), state.get(), epoch.getAsLong(),
-                    head.revision(), head.hash(), Versions.SOFTWARE, Versions.PROTOCOL, null, null, null);
+                    head.revision(), head.hash(), Versions.SOFTWARE, Versions.PROTOCOL, null, null, null,
+                    adminPort > 0 ? adminPort : null);
             if (Role.MASTER.wireName().equals(h.role())) {
                 if (!authenticated) {
                     // a stranger claiming to be a master must not make this one step down (or learn its epoch)
@@ -546,6 +571,8 @@ public final class MasterRole implements AutoCloseable {
         final Channel channel;
         final String nodeId;
         final String address;
+        final long connectedAtMillis = clock.currentTimeMillis();
+        final String remoteHost;
         volatile long acked;
         long ackedHashRevision;
         long sent;
@@ -561,6 +588,7 @@ public final class MasterRole implements AutoCloseable {
             this.channel = channel;
             this.nodeId = h.nodeId();
             this.address = address;
+            this.remoteHost = channel.remoteAddress() instanceof InetSocketAddress a ? a.getAddress().getHostAddress() : null;
             // the shadow's revision counts as acknowledged only when it is this master's history: a shadow
             // whose history diverged (a former master) must not make unreplicated writes look replicated
             boolean shared = store.hashAt(h.revision()).map(x -> x.equals(h.hash())).orElse(false);
@@ -696,6 +724,9 @@ public final class MasterRole implements AutoCloseable {
                 heard(a.epoch(), peer.state(), a.revision(), a.hash(), now);
                 boolean wasFull = fullSyncInFlight;
                 fullSyncInFlight = false;
+                if (a.revision() > acked) {
+                    lastPushAckedMillis = clock.currentTimeMillis();
+                }
                 acked = Math.max(acked, a.revision());
                 completeWaiters(acked, false, true);
                 backoffNanos = 0;

@@ -85,6 +85,7 @@ public final class ShadowRole implements AutoCloseable {
     private final AtomicLong generation = new AtomicLong();
     private final AtomicReference<Channel> channel = new AtomicReference<>();
     private volatile PeerView peer = PeerView.NONE;
+    private volatile Integer masterAdminPort;
     private volatile X509Certificate pinnedMaster;
     private final java.util.concurrent.ExecutorService installer = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "full-transfer-install");
@@ -113,6 +114,11 @@ public final class ShadowRole implements AutoCloseable {
 
     public PeerView peer() {
         return peer;
+    }
+
+    /** The master's admin port as its last HELLO told it, or null (not heard, or a master that does not say). */
+    public Integer masterAdminPort() {
+        return masterAdminPort;
     }
 
     public ShadowReplica replica() {
@@ -371,8 +377,12 @@ public final class ShadowRole implements AutoCloseable {
                 return;
             }
             alerts.resolve(AlertCategory.VERSION_MISMATCH, "master");
+            // the master admitted us: an earlier refusal (wrong password, unpinned certificate) no longer holds
+            alerts.resolve(AlertCategory.PAIRING_REJECTED, "master");
+            alerts.resolve(AlertCategory.PAIRING_REJECTED, "tls:" + settings.master());
             established = true;
             reported = true;
+            masterAdminPort = h.adminPort();
             peer = new PeerView(h.nodeId(), settings.master().toString(), h.state(), h.epoch(), h.revision(), h.hash(),
                     clock.nanoTime());
             if (pairResult != null) {

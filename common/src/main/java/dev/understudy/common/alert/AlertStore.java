@@ -153,11 +153,11 @@ public final class AlertStore {
         throw new NoSuchElementException("alert: " + id + " (expected: the id of an alert; see `understudy alerts --all`)");
     }
 
-    /** Open alerts, or all alerts with {@code all}; newest activity first. */
+    /** Open alerts not acknowledged by an operator, or all alerts with {@code all}; newest activity first. */
     public synchronized List<Alert> list(boolean all) {
         List<Alert> out = new ArrayList<>();
         for (Alert a : alerts) {
-            if (all || !a.resolved()) {
+            if (all || (!a.resolved() && !a.acknowledged())) {
                 out.add(a);
             }
         }

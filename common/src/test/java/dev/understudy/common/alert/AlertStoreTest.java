@@ -74,7 +74,8 @@ class AlertStoreTest {
         AlertStore s = AlertStore.open(file(), clock);
         Alert a = s.raise(Severity.WARNING, AlertCategory.CERT_EXPIRING, null, "renew");
         assertThat(s.acknowledge(a.id()).acknowledged()).isTrue();
-        assertThat(s.list(false)).singleElement().extracting(Alert::acknowledged).isEqualTo(true);
+        assertThat(s.list(false)).as("an acknowledged alert leaves the default list and the active count").isEmpty();
+        assertThat(s.list(true)).singleElement().extracting(Alert::acknowledged).isEqualTo(true);
         assertThatThrownBy(() -> s.acknowledge("999")).isInstanceOf(NoSuchElementException.class)
                 .hasMessage("alert: 999 (expected: the id of an alert; see `understudy alerts --all`)");
     }

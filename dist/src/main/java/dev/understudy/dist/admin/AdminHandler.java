@@ -91,7 +91,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                         Json.object().put("active", active));
             } else if (path.equals("/") || path.equals("/index.html") || path.startsWith("/console/")) {
                 allow(req, HttpMethod.GET);
-                write(ctx, req, ConsoleAssets.serve(path));
+                write(ctx, req, ConsoleAssets.serve(path, node.settings().nodeId(), node.role().wireName()));
                 return;
             } else if (path.equals("/metrics") || path.startsWith(API)) {
                 // the console's own requests say so: its login is logged and throttled as the console's
@@ -247,16 +247,13 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             // export=true: the whole document as stored, users' password hashes included (for `understudy export`)
             boolean export = new QueryStringDecoder(req.uri()).parameters().getOrDefault("export", List.of()).contains("true");
             return Reply.ok(node.store().read(doc -> {
+                if (!export) {
+                    return ConfigView.all(doc, node.store().revision(), node.store().hash());
+                }
                 ObjectNode out = Json.object();
                 out.put("revision", node.store().revision());
                 out.put("configHash", node.store().hash());
-                if (export) {
-                    out.set("document", doc.toJson());
-                    return out;
-                }
-                for (ConfigCollection c : ConfigCollection.values()) {
-                    out.set(c.wireName(), collectionJson(c, doc.entries(c)));
-                }
+                out.set("document", doc.toJson());
                 return out;
             }));
         }
@@ -272,7 +269,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         if (seg.size() == 2) {
             allow(req, HttpMethod.GET);
-            return Reply.ok(node.store().read(doc -> collectionJson(c, doc.entries(c))));
+            return Reply.ok(node.store().read(doc -> ConfigView.collection(c, doc.entries(c))));
         }
         if (seg.size() != 3 || seg.get(2).isEmpty()) {
             throw unknown(String.join("/", seg));
@@ -280,12 +277,12 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         String id = seg.get(2);
         HttpMethod m = req.method();
         if (m.equals(HttpMethod.GET)) {
-            JsonNode v = node.store().read(doc -> doc.get(c, id));
+            JsonNode v = node.store().read(doc -> ConfigView.entry(doc, c, id));
             if (v == null) {
                 throw ApiException.notFound(c.wireName() + "/" + id + ": no such entry (expected: an existing id; see GET /api/v1/config/"
                         + c.wireName() + ")");
             }
-            return Reply.ok(c == ConfigCollection.USERS ? Json.object().put("id", id) : v);
+            return Reply.ok(v);
         }
         if (m.equals(HttpMethod.PUT)) {
             return write(ChangeSet.of(ChangeOp.put(c, id, body(req))));
@@ -294,18 +291,6 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             return write(ChangeSet.of(ChangeOp.delete(c, id)));
         }
         throw methodNotAllowed(m, "GET, PUT, DELETE");
-    }
-
-    /** Users are listed by id only: password hashes never leave the node through the API. */
-    private static JsonNode collectionJson(ConfigCollection c, java.util.SortedMap<String, JsonNode> entries) {
-        if (c == ConfigCollection.USERS) {
-            ArrayNode ids = Json.mapper().createArrayNode();
-            entries.keySet().forEach(ids::add);
-            return ids;
-        }
-        ObjectNode out = Json.object();
-        entries.forEach(out::set);
-        return out;
     }
 
     private Reply write(ChangeSet changes) throws ApiException, IOException {

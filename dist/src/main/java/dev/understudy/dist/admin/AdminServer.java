@@ -144,11 +144,16 @@ public final class AdminServer implements AutoCloseable {
                             ch.closeFuture().addListener(f -> open.closed(source));
                             connections.add(ch);
                             ChannelPipeline p = ch.pipeline();
-                            // order: ssl, http framing, security headers (on every response, the aggregator's 413
-                            // too), keep-alive, aggregation (size limit), request deadline, handler
+                            // order: plain-http guard, ssl, HA-HELLO guard, http framing, security headers (on every
+                            // response, the aggregator's 413 too), keep-alive, aggregation (size limit), request
+                            // deadline, handler
+                            p.addLast("plainGuard", new PortGuard.Plain(node.settings().nodeId()));
                             SslHandler tls = ssl.newHandler(ch.alloc());
                             tls.setHandshakeTimeoutMillis(limits.handshakeTimeout().toMillis());
                             p.addLast("ssl", tls);
+                            p.addLast("haGuard", new PortGuard.HaProbe(node.settings().nodeId(),
+                                    () -> node.ha() == null ? node.settings().haPort() : node.ha().haPort(),
+                                    () -> node.role() == dev.understudy.common.home.Role.MASTER));
                             p.addLast("http", new HttpServerCodec());
                             p.addLast("headers", BrowserSafety.Headers.INSTANCE);
                             p.addLast("keepAlive", new HttpServerKeepAliveHandler());

@@ -24,7 +24,12 @@ final class ConsoleAssets {
 
     private ConsoleAssets() {}
 
-    static FullHttpResponse serve(String path) throws ApiException, IOException {
+    /** Marks in index.html where the node's id and role go, so the login page says which node it is. */
+    static final String NODE_MARK = "{{node}}";
+    static final String ROLE_MARK = "{{role}}";
+
+    /** The asset at {@code path}; index.html names {@code nodeId} and its {@code role} (HTML-escaped). */
+    static FullHttpResponse serve(String path, String nodeId, String role) throws ApiException, IOException {
         String name = path.equals("/") || path.equals("/index.html") ? "index.html" : path.substring("/console/".length());
         String type = FILES.get(name);
         if (type == null) {
@@ -37,6 +42,10 @@ final class ConsoleAssets {
             }
             body = in.readAllBytes();
         }
+        if (name.equals("index.html")) {
+            body = new String(body, java.nio.charset.StandardCharsets.UTF_8).replace(NODE_MARK, escape(nodeId))
+                    .replace(ROLE_MARK, escape(role)).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
                 Unpooled.wrappedBuffer(body));
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
@@ -44,5 +53,10 @@ final class ConsoleAssets {
         r.headers().set("X-Content-Type-Options", "nosniff");
         r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
         return r;
+    }
+
+    static String escape(String s) {
+        return s == null ? "" : s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;")
+                .replace("'", "&#39;");
     }
 }

@@ -89,6 +89,7 @@ final class AttachCommand implements Callable<Integer> {
             fingerprint = confirmFingerprint(terminal);
         }
         AdminClient client = AdminClient.forHome(home);
+        ctx.out().println(Wizard.REPLACED_AT_ATTACH);
         var body = Json.object().put("master", master).put("user", user).put("password", password);
         if (fingerprint != null) {
             body.put("fingerprint", fingerprint);

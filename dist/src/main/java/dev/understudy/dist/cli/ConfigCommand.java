@@ -65,7 +65,15 @@ final class ConfigCommand {
         @Override
         public Integer call() {
             String p = collection == null ? "/api/v1/config" : path(checkCollection(collection), id);
-            AdminClient client = AdminClient.forHome(HomeOption.either(home, parent.home));
+            HomeOption h = HomeOption.either(home, parent.home);
+            var stopped = StoppedNode.of(h);
+            if (stopped.isPresent()) {
+                JsonNode doc = stopped.get().config(collection == null ? null : checkCollection(collection), id);
+                ctx.err().println(StoppedNode.MARK + ": the configuration stored in " + h.nodeHome().configDir());
+                ctx.out().println(Json.pretty(doc));
+                return 0;
+            }
+            AdminClient client = AdminClient.forHome(h);
             ctx.out().println(Json.pretty(client.ok(client.get(p))));
             return 0;
         }

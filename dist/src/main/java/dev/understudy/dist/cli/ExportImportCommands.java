@@ -98,6 +98,14 @@ final class ExportImportCommands {
             JsonNode file;
             try {
                 file = Json.tree(Files.readAllBytes(in));
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw CliException.failed("import: " + in + ": file not found (expected: a file written by"
+                        + " `understudy export --out F`)");
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                var at = e.getLocation();
+                throw CliException.failed("import: " + in + ": not valid JSON"
+                        + (at == null ? "" : " at line " + at.getLineNr() + " column " + at.getColumnNr())
+                        + " (expected: the unchanged file `understudy export` wrote)");
             } catch (IOException e) {
                 throw CliException.failed("import: cannot read " + in + " (" + e.getMessage() + ")");
             }

@@ -71,7 +71,7 @@ public final class Main {
         cl.setErr(new PrintWriter(ctx.err(), true));
         cl.setParameterExceptionHandler((e, a) -> {
             String cmd = e.getCommandLine().getCommandSpec().qualifiedName();
-            error(ctx.err(), e.getMessage() + " (see `" + cmd + " --help`)");
+            error(ctx.err(), usageMessage(e.getMessage()) + " (see `" + cmd + " --help`)");
             return CliException.USAGE;
         });
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
@@ -84,6 +84,20 @@ public final class Main {
             return CliException.FAILED;
         });
         return cl.execute(args);
+    }
+
+    private static final java.util.regex.Pattern NOT_A =
+            java.util.regex.Pattern.compile("Invalid value for (?:option|positional parameter) '([^']+)': '(.*)' is not an? (\\w+)");
+
+    /** picocli's "Invalid value for option '--x': 'abc' is not an int" as {@code --x: abc (expected: a whole number)}. */
+    static String usageMessage(String picocli) {
+        java.util.regex.Matcher m = NOT_A.matcher(picocli == null ? "" : picocli);
+        if (!m.matches()) {
+            return picocli;
+        }
+        String type = m.group(3);
+        String expected = type.equals("int") || type.equals("long") ? "a whole number" : "a " + type;
+        return m.group(1) + ": " + m.group(2) + " (expected: " + expected + ")";
     }
 
     /** One line, whatever the message: operators grep and scripts parse stderr. */

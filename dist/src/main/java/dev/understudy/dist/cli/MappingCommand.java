@@ -25,6 +25,14 @@ final class MappingCommand {
         // a container: the subcommands do the work
     }
 
+    /** A port flag's value, checked before anything is sent: bad usage, exit 2. */
+    static int port(String flag, int value) {
+        if (value < 1 || value > 65535) {
+            throw CliException.usage(flag + ": " + value + " (expected: 1..65535)");
+        }
+        return value;
+    }
+
     /** {@code mapping add}. */
     @Command(name = "add", mixinStandardHelpOptions = true, description = "Add a mapping: listen port to backend.")
     static final class Add implements Callable<Integer> {
@@ -52,6 +60,8 @@ final class MappingCommand {
 
         @Override
         public Integer call() {
+            port("--listen-port", listenPort);
+            port("--backend-port", backendPort);
             ObjectNode v = Json.object();
             if (listenHost != null) {
                 v.put("listenHost", listenHost);
@@ -69,8 +79,42 @@ final class MappingCommand {
                         + "remove --id " + id + "`, or choose another --id)");
             }
             ConfigCommand.printWrite(ctx.out(), client.ok(client.put(path, v)));
+            // committed is not serving: say so when the master cannot open the listen socket
+            JsonNode state = awaitBindOutcome(client, id);
+            if (state != null && state.path("state").asText().equals("bind failed")) {
+                ctx.err().println("understudy: warning: " + state.path("error").asText());
+                return CliException.FAILED;
+            }
+            if (state == null) {
+                ctx.out().println("note: the master has not bound mapping " + id + " yet; see `understudy mapping list`");
+            }
             return 0;
         }
+    }
+
+    /** The data plane's state of mapping {@code id} once it is bound or failed (bounded wait), else null. */
+    static JsonNode awaitBindOutcome(AdminClient client, String id) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(3);
+        while (true) {
+            JsonNode m = mappingState(client.ok(client.get("/api/v1/status")), id);
+            if (m != null && !m.path("state").asText().equals("binding")) {
+                return m;
+            }
+            if (System.nanoTime() >= deadline) {
+                return null;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L);
+        }
+    }
+
+    /** The entry of {@code id} in the status document's {@code dataPlane.mappings}, or null. */
+    static JsonNode mappingState(JsonNode status, String id) {
+        for (JsonNode m : status.path("dataPlane").path("mappings")) {
+            if (m.path("id").asText().equals(id)) {
+                return m;
+            }
+        }
+        return null;
     }
 
     /** {@code mapping remove --id ID}. */
@@ -119,6 +163,8 @@ final class MappingCommand {
         public Integer call() {
             AdminClient client = AdminClient.forHome(HomeOption.either(home, parent.home));
             JsonNode entries = client.ok(client.get("/api/v1/config/mappings"));
+            JsonNode status = client.ok(client.get("/api/v1/status"));
+            boolean serving = status.path("active").asBoolean();
             ArrayNode out = Json.mapper().createArrayNode();
             entries.properties().forEach(e -> {
                 Mapping m = Mapping.of(e.getKey(), e.getValue());
@@ -129,6 +175,9 @@ final class MappingCommand {
                 n.put("backendHost", m.backendHost());
                 n.put("backendPort", m.backendPort());
                 n.put("description", m.description());
+                JsonNode st = mappingState(status, m.id());
+                n.put("state", st != null ? st.path("state").asText() : serving ? "pending" : "not served here");
+                n.put("error", st == null ? null : st.path("error").textValue());
                 out.add(n);
             });
             if (json) {
@@ -144,12 +193,17 @@ final class MappingCommand {
                 out.println("no mappings (add one with `understudy mapping add`)");
                 return;
             }
-            out.printf("%-20s %-22s %-30s %s%n", "ID", "LISTEN", "BACKEND", "DESCRIPTION");
+            out.printf("%-20s %-22s %-30s %-15s %s%n", "ID", "LISTEN", "BACKEND", "STATE", "DESCRIPTION");
             for (JsonNode m : mappings) {
-                out.printf("%-20s %-22s %-30s %s%n", m.path("id").asText(),
+                out.printf("%-20s %-22s %-30s %-15s %s%n", m.path("id").asText(),
                         m.path("listenHost").asText() + ":" + m.path("listenPort").asInt(),
-                        m.path("backendHost").asText() + ":" + m.path("backendPort").asInt(),
+                        m.path("backendHost").asText() + ":" + m.path("backendPort").asInt(), m.path("state").asText(),
                         m.path("description").isNull() ? "" : m.path("description").asText());
+            }
+            for (JsonNode m : mappings) {
+                if (m.hasNonNull("error")) {
+                    out.println("  " + m.path("error").asText());
+                }
             }
         }
     }

@@ -132,9 +132,6 @@ final class QuickstartCommand implements Callable<Integer> {
                     .put("listenHost", "127.0.0.1").put("listenPort", listenPort).put("backendHost", "127.0.0.1")
                     .put("backendPort", backendPort).put("description", "quickstart sample mapping")));
         }
-        String u = launcher;
-        String q = " --home " + masterDir;
-        String qs = " --home " + shadowDir;
         ctx.out().println();
         ctx.out().println("Understudy quickstart is running: a master and its shadow, paired, in sync.");
         ctx.out().println();
@@ -145,31 +142,40 @@ final class QuickstartCommand implements Callable<Integer> {
         ctx.out().println("  sample        curl http://127.0.0.1:" + listenPort + "/    -> forwarded to a backend on port "
                 + backendPort);
         ctx.out().println();
-        ctx.out().println("Try:");
-        String[][] tries = {
-            {u + " status" + q, "role, epoch, revision, peer"},
-            {u + " mapping list" + qs, "mirrored on the shadow"},
-            {u + " config put" + q + " settings motd '\"hello\"'", "replicated: true"},
-            {"kill -9 " + master.pid(), "crash the master, then:"},
-            {u + " status" + qs, "the shadow took over (epoch 2)"},
-            {"curl http://127.0.0.1:" + listenPort + "/", "still served, by the new master"},
-            {u + " alerts" + qs, "the FAILOVER alert"},
-            {u + " run" + q + " > " + root.resolve("master.log") + " 2>&1 &", "the old master rejoins as shadow"},
-            {u + " switch-roles" + qs, "planned switch back"},
-        };
-        int width = 0;
-        for (String[] t : tries) {
-            width = Math.max(width, t[0].length());
-        }
-        for (String[] t : tries) {
-            ctx.out().printf("  %-" + width + "s   # %s%n", t[0], t[1]);
-        }
+        tryBlock(launcher, root, master.pid(), listenPort).forEach(ctx.out()::println);
         ctx.out().println("Logs: " + root.resolve("master.log") + ", " + root.resolve("shadow.log"));
         ctx.out().println("Press Ctrl-C to stop both nodes.");
         ctx.out().flush();
         done.await();
         backend.stop(0);
         return 0;
+    }
+
+    /** Lines an operator can paste, in a second terminal: short relative homes, so each fits 100 columns. */
+    static List<String> tryBlock(String launcher, Path root, long masterPid, int listenPort) {
+        List<String> lines = new ArrayList<>();
+        lines.add("Try, in a second terminal:");
+        lines.add("  cd " + root);
+        lines.add("  U=" + launcher);
+        String[][] tries = {
+            {"$U status --home master", "role, epoch, revision, peer"},
+            {"$U mapping list --home shadow", "mirrored on the shadow"},
+            {"$U config put --home master settings motd '\"hello\"'", "replicated: true"},
+            {"kill -9 " + masterPid, "crash the master, then:"},
+            {"$U status --home shadow", "the shadow took over (epoch 2)"},
+            {"curl http://127.0.0.1:" + listenPort + "/", "still served, by the new master"},
+            {"$U alerts --home shadow", "the FAILOVER alert"},
+            {"$U run --home master >> master.log 2>&1 &", "the old master rejoins as shadow"},
+            {"$U switch-roles --home shadow", "planned switch back"},
+        };
+        int width = 0;
+        for (String[] t : tries) {
+            width = Math.max(width, t[0].length());
+        }
+        for (String[] t : tries) {
+            lines.add(String.format("  %-" + width + "s   # %s", t[0], t[1]));
+        }
+        return lines;
     }
 
     private void start(String launcher, Path home, Path log) throws IOException {
@@ -222,7 +228,42 @@ final class QuickstartCommand implements Callable<Integer> {
                 p.destroyForcibly();
             }
         }
-        System.out.println("quickstart: nodes stopped; homes kept in " + dir.toAbsolutePath().normalize());
+        // a node of these homes restarted by hand (as the Try list suggests) is no child of ours: its run.json names it
+        Path root = dir.toAbsolutePath().normalize();
+        List<String> still = new ArrayList<>();
+        for (Path home : List.of(root.resolve("master"), root.resolve("shadow"))) {
+            stopRecorded(home).ifPresent(pid -> still.add(home.getFileName() + " (pid " + pid + ")"));
+        }
+        if (still.isEmpty()) {
+            System.out.println("quickstart: nodes stopped; homes kept in " + root);
+        } else {
+            System.out.println("quickstart: still running: " + String.join(", ", still) + " (stop them with kill PID);"
+                    + " homes kept in " + root);
+        }
+    }
+
+    /** Stops (SIGTERM, up to 15 s) the node run.json of {@code home} names; returns its pid if it still runs. */
+    private static Optional<Long> stopRecorded(Path home) {
+        Optional<RunFile> run;
+        try {
+            run = RunFile.read(home);
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+        Optional<ProcessHandle> p = run.flatMap(r -> ProcessHandle.of(r.pid())).filter(ProcessHandle::isAlive);
+        if (p.isEmpty()) {
+            return Optional.empty();
+        }
+        p.get().destroy();
+        try {
+            p.get().onExit().get(15, TimeUnit.SECONDS);
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // still running: said below
+        }
+        return p.get().isAlive() ? Optional.of(p.get().pid()) : Optional.empty();
     }
 
     static int freePort() throws IOException {

@@ -34,6 +34,10 @@ final class Wizard {
         this.console = console;
     }
 
+    /** Told before a shadow's own admin credentials are set or replaced: attach makes the master's its own. */
+    static final String REPLACED_AT_ATTACH = "Note: when this shadow attaches, its admin users and passwords are replaced"
+            + " by the master's (the whole configuration is); log in to it with the master's admin credentials after that.";
+
     /** Fills in every missing answer of {@code a} (the master address only for a shadow). */
     Answers complete(Answers a) {
         console.println("Understudy first-start setup. Press Enter to accept the [default].");
@@ -57,6 +61,9 @@ final class Wizard {
         }
         if (a.adminUser == null) {
             a.adminUser = ask("Admin user", "admin", Wizard::user);
+        }
+        if (a.role == Role.SHADOW) {
+            console.println(REPLACED_AT_ATTACH);
         }
         if (a.password == null) {
             a.password = password();

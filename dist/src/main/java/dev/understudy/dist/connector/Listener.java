@@ -161,10 +161,11 @@ final class Listener {
     }
 
     private void fail(Mapping m, String host, String why) {
-        error = "cannot listen on " + host + ":" + m.listenPort() + ": " + why;
-        log.warn("mapping {}: {} (expected: a free port on an address of this machine; stop what holds the port"
-                        + " or change the mapping's listenHost/listenPort — the connector tries again on the next"
-                        + " configuration change)", m.id(), error);
+        error = "mapping " + m.id() + " listenPort: cannot listen on " + host + ":" + m.listenPort() + ": " + why
+                + " (expected: a free port on an address of this machine; stop what holds the port, or change the"
+                + " mapping's listenHost/listenPort with `understudy mapping remove` and `mapping add`; the connector"
+                + " tries again on the next configuration change)";
+        log.warn("{}", error);
     }
 
     /**

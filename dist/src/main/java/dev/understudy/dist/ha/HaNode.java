@@ -64,6 +64,7 @@ public final class HaNode implements AutoCloseable {
     public record SyncProgress(long receivedBytes, long totalBytes, String reason) {}
 
     private final NodeHome home;
+    private volatile int adminPort;
     private volatile NodeSettings settings;
     private volatile NodeState nodeState;
     private final ConfigStore store;
@@ -177,7 +178,12 @@ public final class HaNode implements AutoCloseable {
                 started.completeExceptionally(e);
             }
         });
-        started.join();
+        try {
+            started.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            // the loop's own failure, e.g. a busy haPort, with its message, not wrapped in "CompletionException: ..."
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
         lastLoopNanos = clock.nanoTime();
         long every = Math.max(timings.heartbeat() / 4, 5_000_000L);
         loop.scheduleAtFixedRate(() -> handle(new FailoverEvent.Tick()), every, every, TimeUnit.NANOSECONDS);
@@ -419,6 +425,10 @@ public final class HaNode implements AutoCloseable {
         log.warn("ROLE CHANGE {} -> {} in epoch {}: {}", c.from(), c.to(), c.epoch(), c.reason());
         if (c.to() == Role.MASTER) {
             failovers.incrementAndGet();
+            // a master is not "stepped down", and a pairing refusal its shadow role saw no longer applies
+            alerts.resolve(AlertCategory.FAILOVER, "stepped-down");
+            alerts.resolve(AlertCategory.PAIRING_REJECTED, "master");
+            alerts.resolve(AlertCategory.PAIRING_REJECTED, "tls:" + settings.peerAddress());
         }
         if (c.from() == Role.MASTER && c.to() == Role.SHADOW) {
             long acked = Math.max(persistedAcked, master == null ? 0 : master.ackedRevision());
@@ -428,6 +438,7 @@ public final class HaNode implements AutoCloseable {
             // master-only alerts end with the tenure: the new master raises its own
             alerts.resolve(AlertCategory.PUSH_FAILED, null);
             alerts.resolve(AlertCategory.PEER_UNREACHABLE, null);
+            alerts.resolve(AlertCategory.FAILOVER, "takeover");
         }
         hook.run(c.from().wireName(), c.to().wireName(), c.epoch());
     }
@@ -501,14 +512,16 @@ public final class HaNode implements AutoCloseable {
                 settings.heartbeatInterval(), settings.takeoverDelay(), settings.requestTimeout(), key, cert,
                 settings.permittedShadowHost()), boss, workers, store, alerts, clock, () -> publishedEpoch,
                 () -> published.name(), this::post, new Authority());
+        master.advertiseAdminPort(adminPort);
         try {
             haPort = master.start();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            log.error("cannot listen on the HA port {}:{}: {} (free the port or change haPort in {})",
-                    settings.haHost(), settings.haPort(), e.getMessage(), home.nodeJson());
-            throw e;
+        } catch (Exception e) { // Netty rethrows the checked BindException undeclared
+            String why = "haPort: cannot listen on " + settings.haHost() + ":" + haPortToBind() + ": " + e.getMessage()
+                    + " (expected: a free port; stop what uses it or change haPort in " + home.nodeJson() + ")";
+            log.error("{}", why);
+            throw new IllegalStateException(why, e);
         }
     }
 
@@ -660,8 +673,9 @@ public final class HaNode implements AutoCloseable {
             } else if (force) {
                 handle(new FailoverEvent.ForcePromote());
             } else {
-                failSwitch("this node is the shadow; run switch-roles on the master (" + settings.peerAddress()
-                        + "), or use --force to promote this shadow now");
+                String url = masterAdminUrl();
+                failSwitch("this node is the shadow; run switch-roles on the master (" + (url != null ? "admin " + url
+                        : "HA address " + settings.peerAddress()) + "), or use --force to promote this shadow now");
             }
         });
         return result;
@@ -762,6 +776,32 @@ public final class HaNode implements AutoCloseable {
     public long pushes() {
         MasterRole m = master;
         return m == null ? 0 : m.pushes();
+    }
+
+    /** This node's admin port, told to its shadow while master (call before {@link #start()}). */
+    public void advertiseAdminPort(int port) {
+        this.adminPort = port;
+        MasterRole m = master;
+        if (m != null) {
+            m.advertiseAdminPort(port);
+        }
+    }
+
+    /** The master's admin URL as its HELLO told this shadow, or null when not known. */
+    public String masterAdminUrl() {
+        ShadowRole s = shadow;
+        Integer port = s == null ? null : s.masterAdminPort();
+        String peer = settings.peerAddress();
+        if (port == null || peer == null) {
+            return null;
+        }
+        return "https://" + peer.substring(0, peer.lastIndexOf(':')) + ":" + port + "/";
+    }
+
+    /** The master's view of its shadow's session; null while this node is not master. */
+    public MasterRole.SessionView shadowSession() {
+        MasterRole m = master;
+        return m == null ? null : m.sessionView();
     }
 
     public long pushFailures() {

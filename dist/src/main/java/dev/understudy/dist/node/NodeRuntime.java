@@ -148,6 +148,7 @@ public final class NodeRuntime implements AutoCloseable {
         ha = new HaNode(home, settings, initialState, store, alerts, clock, haGroup, haGroup,
                 Certificates.readPrivateKey(home.nodeKey()), Certificates.readCertificate(home.nodeCrt()),
                 new DataPlane(), logins);
+        ha.advertiseAdminPort(admin.port());
         // live mapping changes: every durable revision re-applies the mappings while serving
         store.addListener(h -> dataPlaneUpdates.execute(this::applyMappingsIfServing));
         ha.start();
@@ -176,6 +177,7 @@ public final class NodeRuntime implements AutoCloseable {
                 // queued mapping updates would reopen listeners: drain them first
                 dataPlaneUpdates.submit(() -> { }).get(5, TimeUnit.SECONDS);
                 connector.stopAll().get(5, TimeUnit.SECONDS);
+                dataPlaneUpdates.execute(() -> bindAlerts(java.util.Map.of()));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (ExecutionException | TimeoutException e) {
@@ -212,6 +214,19 @@ public final class NodeRuntime implements AutoCloseable {
         if (!ha.dataPlaneOn()) {
             // stepped down while applying: make sure nothing listens
             connector.stopAll();
+        }
+        bindAlerts(ha.dataPlaneOn() ? connector.bindErrors() : java.util.Map.of());
+    }
+
+    /** One MAPPING_BIND_FAILED error per mapping this node cannot listen for; resolved once it can (or need not). */
+    private void bindAlerts(java.util.Map<String, String> errors) {
+        errors.forEach((id, why) -> alerts.raise(dev.understudy.common.alert.Severity.ERROR,
+                dev.understudy.common.alert.AlertCategory.MAPPING_BIND_FAILED, id, why));
+        for (var a : alerts.list(true)) {
+            if (!a.resolved() && a.category() == dev.understudy.common.alert.AlertCategory.MAPPING_BIND_FAILED
+                    && !errors.containsKey(a.key())) {
+                alerts.resolve(a.category(), a.key());
+            }
         }
     }
 
@@ -250,10 +265,16 @@ public final class NodeRuntime implements AutoCloseable {
             return PeerView.configured(settings.peerNodeId(), settings.peerAddress());
         }
         var p = ha.peer();
+        long ago = ha.lastHeardMillisAgo();
+        if (!ha.state().peerConnected()) {
+            // no live session: who the peer is (if paired), never a state or revision from an ended session
+            NodeSettings now = ha.settings();
+            return new PeerView(now.peerNodeId(), now.peerAddress(), null, null, null,
+                    now.peerNodeId() == null || ago < 0 ? null : ago);
+        }
         long local = store.revision();
         Long rev = p.lastHeardNanos() < 0 ? null : p.revision();
         Long lag = rev == null ? null : role() == Role.MASTER ? Math.max(0, local - rev) : Math.max(0, rev - local);
-        long ago = ha.lastHeardMillisAgo();
         return new PeerView(p.nodeId(), p.address() != null ? p.address() : ha.settings().peerAddress(), p.state(),
                 rev, lag, ago < 0 ? null : ago);
     }
@@ -324,7 +345,14 @@ public final class NodeRuntime implements AutoCloseable {
             return "this node is taking over as master; retry in a moment";
         }
         String m = masterAddress();
-        return "this node is the shadow; write to the master at " + (m == null ? "(unknown: not attached)" : m);
+        String url = ha == null ? null : ha.masterAdminUrl();
+        if (url != null) {
+            return "this node is the shadow; write to the master: its admin URL is " + url + " (run the command with"
+                    + " --home of the master's node on that machine, or use its console)";
+        }
+        return "this node is the shadow; write to the master" + (m == null ? " (unknown: not attached; run `understudy"
+                + " attach` first)" : " at HA address " + m + " (run the command on the master's machine; `understudy"
+                + " status` there shows its admin URL)");
     }
 
     // ------------------------------------------------------------------ HA operations
@@ -418,6 +446,13 @@ public final class NodeRuntime implements AutoCloseable {
         peer.put("revision", p.revision());
         peer.put("lagRevisions", p.lagRevisions());
         peer.put("lastHeartbeatMillisAgo", p.lastHeartbeatMillisAgo());
+        peer.put("connected", ha != null && ha.state().peerConnected());
+        var session = ha == null ? null : ha.shadowSession();
+        peer.put("connectedSince", session == null || session.connectedSinceMillis() < 0 ? null
+                : Instant.ofEpochMilli(session.connectedSinceMillis()).toString());
+        peer.put("seenFromHost", session == null ? null : session.remoteHost());
+        peer.put("lastSuccessfulPush", session == null || session.lastPushAckedMillis() < 0 ? null
+                : Instant.ofEpochMilli(session.lastPushAckedMillis()).toString());
         s.put("certificateFingerprint", certificateFingerprint);
         s.put("pid", ProcessHandle.current().pid());
         s.put("startedAt", startedAt);
@@ -437,6 +472,11 @@ public final class NodeRuntime implements AutoCloseable {
             var errors = connector.bindErrors();
             dp.put("mappingsBound", connector.status().stream().filter(m -> m.bound()).count());
             dp.set("bindErrors", Json.mapper().valueToTree(errors));
+            var states = dp.putArray("mappings");
+            for (var m : connector.status()) {
+                states.addObject().put("id", m.id()).put("state", m.bound() ? "bound" : m.error() != null ? "bind failed"
+                        : "binding").put("error", m.error());
+            }
         }
         ObjectNode local = s.putObject("settings");
         local.put("scope", "node-local");
@@ -446,6 +486,7 @@ public final class NodeRuntime implements AutoCloseable {
         ObjectNode replicated = s.putObject("replicated");
         replicated.put("scope", "replicated");
         replicated.put("revision", head.revision());
+        replicated.put("identicalOnPeer", identicalOnPeer(head));
         ObjectNode counts = replicated.putObject("collections");
         store.read(doc -> {
             for (ConfigCollection c : ConfigCollection.values()) {
@@ -455,6 +496,17 @@ public final class NodeRuntime implements AutoCloseable {
         });
         s.put("activeAlerts", alerts.list(false).size());
         return s;
+    }
+
+    /** Whether the connected peer confirmed this node's (revision, hash) within the last few heartbeats. */
+    private boolean identicalOnPeer(Head head) {
+        if (ha == null || !ha.state().peerConnected()) {
+            return false;
+        }
+        var p = ha.peer();
+        long ago = ha.lastHeardMillisAgo();
+        long recent = ha.settings().heartbeatInterval().toMillis() * 5;
+        return ago >= 0 && ago <= recent && p.revision() == head.revision() && head.hash().equals(p.hash());
     }
 
     // ------------------------------------------------------------------ parts

@@ -273,6 +273,9 @@
           ${field('Lag', typeof peer.lagRevisions === 'number' ? plural(peer.lagRevisions, 'revision') : null)}
           ${field('Last heartbeat', typeof peer.lastHeartbeatMillisAgo === 'number'
             ? peer.lastHeartbeatMillisAgo + ' ms ago' : null)}
+          ${field('Connected', peer.connected === undefined ? null : (peer.connected ? 'yes' : 'no'))}
+          ${st.role === 'master' ? html`${field('Connected since', peer.connectedSince)}${
+            field('Seen from host', peer.seenFromHost)}${field('Last successful push', peer.lastSuccessfulPush)}` : ''}
         </dl>
       </article>` : html`
       <article class="card"><h3>Peer</h3><p class="muted">No peer connected.</p></article>`;
@@ -308,6 +311,13 @@
     return !!st && st.role === 'master' && st.writable === true;
   }
 
+  /** A "bind failed" note for a mapping this node cannot listen for (from status dataPlane.mappings). */
+  function bindFailure(st, id) {
+    const all = st && isObject(st.dataPlane) && Array.isArray(st.dataPlane.mappings) ? st.dataPlane.mappings : [];
+    const m = all.find((x) => x.id === id && x.state === 'bind failed');
+    return m ? html`<div class="bind-failed" role="alert"><strong>bind failed:</strong> ${m.error}</div>` : '';
+  }
+
   function renderMappings(mappings, st) {
     const writable = canWrite(st);
     const entries = Object.entries(mappings || {}).sort(([a], [b]) => a.localeCompare(b));
@@ -316,7 +326,7 @@
         <td>${id}</td>
         <td>${m.listenHost}:${m.listenPort}</td>
         <td>${m.backendHost}:${m.backendPort}</td>
-        <td>${m.description}</td>
+        <td>${m.description}${bindFailure(st, id)}</td>
         <td class="actions">${writable ? html`
           <button type="button" class="small secondary" data-edit="${id}">Edit</button>
           <button type="button" class="small danger" data-remove="${id}">Remove</button>` : ''}</td>

@@ -104,6 +104,57 @@ class AdminServerTest {
         return HttpRequest.BodyPublishers.ofString(s);
     }
 
+    // ------------------------------------------------------------------ wrong use of the port
+
+    @Test
+    void plainHttpOnTheAdminPortIsRedirectedToHttps() throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", master.adminPort())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(("GET /api/v1/status HTTP/1.1\r\nHost: 127.0.0.1:" + master.adminPort()
+                    + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String reply = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(reply).startsWith("HTTP/1.1 301")
+                    .contains("Location: https://127.0.0.1:" + master.adminPort() + "/api/v1/status");
+        }
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", master.adminPort())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write("GET / HTTP/1.0\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String reply = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(reply).as("no Host header: nowhere to redirect to").startsWith("HTTP/1.1 400")
+                    .contains("HTTPS admin port of node m1", "https://127.0.0.1:" + master.adminPort() + "/");
+        }
+    }
+
+    @Test
+    void aHaHelloOnTheAdminPortIsAnsweredAtOnceWithTheHaPort() throws Exception {
+        SSLContext trustAll = SSLContext.getInstance("TLS");
+        trustAll.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+            @Override
+            public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) {}
+
+            @Override
+            public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) {}
+
+            @Override
+            public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                return new java.security.cert.X509Certificate[0];
+            }
+        }}, null);
+        try (var s = (javax.net.ssl.SSLSocket) trustAll.getSocketFactory().createSocket("127.0.0.1", master.adminPort())) {
+            s.setSoTimeout(5_000);
+            long t0 = System.nanoTime();
+            s.getOutputStream().write(dev.understudy.ha.codec.HaMessageCodec.encode(new dev.understudy.ha.message.Bye(0,
+                    "PROBE", "a frame like a shadow's HELLO")));
+            s.getOutputStream().flush();
+            byte[] reply = s.getInputStream().readAllBytes();
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            String text = new String(reply, java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(text).startsWith("US").contains("WRONG_PORT").contains("this looks like an admin port")
+                    .contains("the HA port is 127.0.0.1:" + master.status().path("haPort").asInt());
+            assertThat(ms).as("answered at once, within connectTimeout").isLessThan(1000);
+        }
+    }
+
     // ------------------------------------------------------------------ authentication
 
     @Test
@@ -250,7 +301,9 @@ class AdminServerTest {
         long before = shadow.store().revision();
         HttpResponse<String> r = send(shadowClient, authed(shadow, "/api/v1/config/settings/x").PUT(body("1")).build());
         assertThat(r.statusCode()).isEqualTo(409);
-        assertThat(json(r).path("error").asText()).isEqualTo("this node is the shadow; write to the master at 10.9.9.9:8444");
+        // never connected, so its master's admin URL is not known yet: the HA address and where to find the URL
+        assertThat(json(r).path("error").asText()).startsWith("this node is the shadow; write to the master at HA address"
+                + " 10.9.9.9:8444").contains("`understudy status` there shows its admin URL");
         assertThat(json(r).path("master").asText()).isEqualTo("10.9.9.9:8444");
         assertThat(shadow.store().revision()).isEqualTo(before);
         // reads still work on the shadow

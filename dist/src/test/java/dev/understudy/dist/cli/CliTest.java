@@ -92,6 +92,30 @@ class CliTest {
     }
 
     @Test
+    void aFlagErrorNamesTheFlagAndIsBadUsage() {
+        assertOneLineError(cli("mapping", "add", "--home", home, "--id", "big", "--listen-port", "70000",
+                "--backend-host", "10.0.0.1", "--backend-port", "80"), 2, "--listen-port: 70000 (expected: 1..65535)");
+        assertOneLineError(cli("mapping", "add", "--home", home, "--id", "zero", "--listen-port", "8080",
+                "--backend-host", "10.0.0.1", "--backend-port", "0"), 2, "--backend-port: 0 (expected: 1..65535)");
+        Result word = cli("mapping", "add", "--home", home, "--id", "word", "--listen-port", "abc",
+                "--backend-host", "10.0.0.1", "--backend-port", "80");
+        assertOneLineError(word, 2, "--listen-port: abc (expected: a whole number)", "understudy mapping add --help");
+        assertThat(word.err()).doesNotContain("Invalid value");
+        assertThat(cli("mapping", "list", "--home", home, "--json").out()).doesNotContain("\"big\"");
+    }
+
+    @Test
+    void importSaysFileNotFoundOrWhereTheJsonIsBroken() throws IOException {
+        Path missing = tmp.resolve("no-such-export.json");
+        assertOneLineError(cli("import", "--home", home, "--in", missing.toString()), 1, missing + ": file not found");
+        Path broken = tmp.resolve("broken.json");
+        Files.writeString(broken, "{\n  \"format\": \"understudy-export/1\",\n  \"config\": {\n");
+        Result r = cli("import", "--home", home, "--in", broken.toString());
+        assertOneLineError(r, 1, broken + ": not valid JSON at line 4 column 1");
+        assertThat(r.err()).doesNotContain("Source").doesNotContain("REDACTED").doesNotContain("Unexpected end-of-input");
+    }
+
+    @Test
     void missingSubcommandIsBadUsage() {
         assertOneLineError(cli(), 2, "Missing required subcommand");
         assertOneLineError(cli("config"), 2, "Missing required subcommand");
@@ -105,10 +129,25 @@ class CliTest {
     }
 
     @Test
-    void nodeNotRunningWhenPortIsChosenAtStart() throws IOException {
+    void aStoppedNodeIsInspectedFromItsHomeMarkedNotRunning() throws IOException {
         Path dir = tmp.resolve("idle");
         TestHomes.master(dir, "idle");
-        assertOneLineError(cli("status", "--home", dir.toString()), 1, "no node is running",
+        Result status = cli("status", "--home", dir.toString());
+        assertThat(status.exit()).as(status.toString()).isZero();
+        assertThat(status.out()).contains("NODE NOT RUNNING", "idle (master)", "state NOT_RUNNING",
+                "understudy run --home " + dir);
+        Result json = cli("status", "--home", dir.toString(), "--json");
+        assertThat(Json.tree(json.out()).path("running").asBoolean(true)).isFalse();
+        assertThat(Json.tree(json.out()).path("role").asText()).isEqualTo("master");
+        Result alerts = cli("alerts", "--home", dir.toString(), "--json");
+        assertThat(alerts.exit()).isZero();
+        assertThat(Json.tree(alerts.out()).isArray()).isTrue();
+        assertThat(alerts.err()).contains("node not running");
+        Result config = cli("config", "get", "--home", dir.toString(), "settings");
+        assertThat(config.exit()).as(config.toString()).isZero();
+        assertThat(config.err()).contains("node not running");
+        // writes still need the running node
+        assertOneLineError(cli("mapping", "list", "--home", dir.toString()), 1, "no node is running",
                 "understudy run --home " + dir);
     }
 
@@ -289,8 +328,9 @@ class CliTest {
 
     @Test
     void invalidValuesAreRejectedWithTheFieldNamed() {
-        assertOneLineError(cli("mapping", "add", "--home", home, "--id", "bad", "--listen-port", "70000",
-                "--backend-host", "h", "--backend-port", "1"), 1, "ops[0].value.listenPort: 70000 (expected: a port 1..65535)");
+        assertOneLineError(cli("config", "put", "--home", home, "mappings", "bad",
+                "{\"listenPort\":70000,\"backendHost\":\"h\",\"backendPort\":1}"), 1,
+                "listenPort: 70000 (expected: a port 1..65535)");
         assertOneLineError(cli("config", "put", "--home", home, "settings", "motd", "hello"), 2, "not valid JSON");
         assertOneLineError(cli("config", "get", "--home", home, "widgets"), 2, "collection: widgets");
         assertOneLineError(cli("mapping", "add", "--home", home, "--id", "x", "--listen-port", "abc",
@@ -311,10 +351,15 @@ class CliTest {
                 "category", "message", "firstSeen", "lastSeen", "count", "resolved", "acknowledged");
         Result ack = cli("alerts", "ack", "--home", home, a.id());
         assertThat(ack.exit()).as(ack.err()).isZero();
-        assertThat(node.alerts().list(false)).anySatisfy(x -> {
+        assertThat(node.alerts().list(true)).anySatisfy(x -> {
             assertThat(x.id()).isEqualTo(a.id());
             assertThat(x.acknowledged()).isTrue();
         });
+        // acknowledged: gone from the default list and the active count, still in --all
+        assertThat(cli("alerts", "--home", home).out()).doesNotContain("certificate expires");
+        assertThat(cli("status", "--home", home, "--json").json().path("activeAlerts").asLong())
+                .isEqualTo(node.alerts().list(false).size());
+        assertThat(cli("alerts", "--home", home, "--all").out()).contains("certificate expires", "[acknowledged]");
         // --home on the parent command reaches the subcommand too
         assertThat(cli("alerts", "--home", home, "ack", a.id()).exit()).isZero();
         assertOneLineError(cli("alerts", "ack", "--home", home, "999999"), 1, "alert: 999999");

@@ -34,6 +34,16 @@ class WizardTest {
         assertThat(a.haPort).isEqualTo(9444);
         assertThat(a.adminUser).isEqualTo("ops");
         assertThat(a.masterAddress).isEqualTo("master.example:8444");
+        // told before the password is set: attach replaces it with the master's
+        assertThat(c.shown).anySatisfy(l -> assertThat(l).contains("admin users and passwords are replaced by the master's"));
+        assertThat(c.passwordPrompts).isNotEmpty();
+    }
+
+    @Test
+    void aMasterIsNotToldItsPasswordWillBeReplaced() {
+        ScriptedConsole c = new ScriptedConsole("master", "9443", "9444", "ops", "secret-pass", "secret-pass");
+        new Wizard(c).complete(new Wizard.Answers());
+        assertThat(c.shown).noneSatisfy(l -> assertThat(l).contains("replaced by the master's"));
     }
 
     @Test

@@ -161,8 +161,23 @@ class HaPairTest {
         assertThat(master.alerts().list(false)).anyMatch(a -> a.category() == AlertCategory.PAIRING_REJECTED);
         assertThat(Files.exists(shadow.home.peerCrt())).isFalse();
         assertThat(shadow.ha().state()).isEqualTo(HaState.DETACHED);
-        // and the right password still works afterwards
+        assertThat(shadow.alerts().list(false)).as("the shadow tells its operator too")
+                .anyMatch(a -> a.category() == AlertCategory.PAIRING_REJECTED);
+        // and the right password still works afterwards, which ends the refusal on both sides
         attach(shadow, master);
+        assertThat(shadow.alerts().list(false)).noneMatch(a -> a.category() == AlertCategory.PAIRING_REJECTED);
+        assertThat(master.alerts().list(false)).noneMatch(a -> a.category() == AlertCategory.PAIRING_REJECTED);
+    }
+
+    @Test
+    void aShadowPointsRefusedSwitchesToItsMastersAdminUrl() throws Exception {
+        LocalPair.Node master = node("m", Role.MASTER, StoreOptions.defaults());
+        LocalPair.Node shadow = node("s", Role.SHADOW, StoreOptions.defaults());
+        master.ha().advertiseAdminPort(18443);
+        attach(shadow, master);
+        assertThat(shadow.ha().masterAdminUrl()).isEqualTo("https://127.0.0.1:18443/");
+        assertThatThrownBy(() -> shadow.ha().switchRoles(false).join()).hasMessageContaining("this node is the shadow")
+                .hasMessageContaining("admin https://127.0.0.1:18443/").hasMessageContaining("--force");
     }
 
     @Test
@@ -210,6 +225,11 @@ class HaPairTest {
         assertThat(again.servedEpochs()).doesNotContain(1L);
         long next = shadow.store().commit(randomChange(rnd, 99)).revision();
         assertThat(shadow.ha().replicated(next).get(5, TimeUnit.SECONDS)).isTrue();
+        // handing back: the "took over" alert of the former shadow ends with its tenure
+        assertThat(shadow.ha().switchRoles(false).get(10, TimeUnit.SECONDS)).contains("handed over");
+        awaitPaired(shadow, again);
+        assertThat(shadow.alerts().list(false)).as("alerts of the node that is shadow again")
+                .noneMatch(a -> a.category() == AlertCategory.FAILOVER && a.key().equals("takeover"));
     }
 
     @Test

@@ -63,7 +63,7 @@ public final class HaMessageCodec {
     private static final Map<MessageType, List<String>> REQUIRED = new EnumMap<>(MessageType.class);
     /** Fields a sender may leave out; absent means null. */
     private static final Map<MessageType, Set<String>> OPTIONAL = Map.of(
-            MessageType.HELLO, Set.of("haAddress", "user", "password"));
+            MessageType.HELLO, Set.of("haAddress", "user", "password", "adminPort"));
 
     static {
         for (MessageType t : MessageType.values()) {

@@ -253,6 +253,9 @@ public final class FailoverMachine {
             if (s.state() == DEMOTING) {
                 out.add(new ResumeWrites());
             }
+            // no shadow is expected any more: "it reconnects by itself" and failed pushes to it are no longer true
+            out.add(new ResolveAlert(AlertCategory.PEER_UNREACHABLE));
+            out.add(new ResolveAlert(AlertCategory.PUSH_FAILED));
             out.add(new Disconnect("detached by the operator"));
             return s.paired(false).connected(false).inSync(false).takeoverAt(FailoverState.NEVER)
                     .retryAt(FailoverState.NEVER).with(ACTIVE_ALONE, "detached by the operator");
@@ -597,8 +600,8 @@ public final class FailoverMachine {
         out.add(new PersistState(newEpoch, Role.SHADOW));
         out.add(new RecordRoleChange(Role.MASTER, Role.SHADOW, newEpoch, why));
         out.add(new RaiseAlert(Severity.WARNING, AlertCategory.FAILOVER, "stepped-down",
-                "This node stopped serving and rejoins as shadow: " + why + ". Changes it committed that the new"
-                        + " master never acknowledged are reported as ORPHANED_CHANGES."));
+                "This node stopped serving and rejoins as shadow: " + why + ". No action needed unless it recurs;"
+                        + " it resolves when this node is master again."));
         out.add(new Disconnect(why));
         out.add(new Connect());
         // a node that just stepped down gives the new master a long grace before it would promote again:

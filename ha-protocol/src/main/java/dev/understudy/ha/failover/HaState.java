@@ -68,6 +68,12 @@ public enum HaState {
         return role;
     }
 
+    /** Whether a node in this state has a live HA session with its peer (what it says of the peer is current). */
+    public boolean peerConnected() {
+        return this == SYNCING || this == STANDBY || this == LAGGING || this == ACTIVE_PAIRED || this == ACTIVE_DEGRADED
+                || this == DEMOTING;
+    }
+
     /** Whether a node in this state serves the data plane (and, except DEMOTING, accepts writes). */
     public boolean serving() {
         return serving;

@@ -285,6 +285,26 @@ class FailoverMachineTest {
     }
 
     @Test
+    void aSteppedDownNodeIsNotToldOfOrphansItMayNotHave() {
+        Driver d = new Driver(FailoverMachine.initial("m", Role.MASTER, 5, false, T, 0));
+        d.on(new FailoverEvent.PeerChecked(new PeerInfo("s", Role.MASTER, 6, true, 3), null));
+        assertThat(d.all(FailoverAction.RaiseAlert.class)).filteredOn(a -> a.category() == AlertCategory.FAILOVER)
+                .singleElement().satisfies(a -> assertThat(a.message()).contains("rejoins as shadow")
+                        .doesNotContain("ORPHANED").doesNotContain("orphan"));
+    }
+
+    @Test
+    void detachingAMasterResolvesWhatItSaidAboutItsShadow() {
+        Driver d = new Driver(FailoverMachine.initial("m", Role.MASTER, 5, false, T, 0));
+        d.on(new FailoverEvent.Connected(shadow(5))).on(new FailoverEvent.SyncProgress(true));
+        d.on(new FailoverEvent.ConnectionLost(Failure.CLOSED));
+        d.actions.clear();
+        d.on(new FailoverEvent.Detached());
+        assertThat(d.all(FailoverAction.ResolveAlert.class)).extracting(FailoverAction.ResolveAlert::category)
+                .contains(AlertCategory.PEER_UNREACHABLE, AlertCategory.PUSH_FAILED);
+    }
+
+    @Test
     void activeNodeSeeingLowerEpochTellsItToStepDown() {
         Driver d = new Driver(FailoverMachine.initial("m", Role.MASTER, 7, false, T, 0));
         d.on(new FailoverEvent.PeerChecked(new PeerInfo("s", Role.MASTER, 6, true, 3), null));
