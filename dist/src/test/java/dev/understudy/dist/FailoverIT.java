@@ -81,7 +81,8 @@ class FailoverIT {
         m.awaitReady();
         s.awaitReady();
         NodeProcess.CliResult attach = ok("attach", "--home", sh.toString(), "--master",
-                masterAddressForShadow.apply(m.haPort()), "--user", "admin", "--password-file", password.toString());
+                masterAddressForShadow.apply(m.haPort()), "--user", "admin", "--password-file", password.toString(),
+                "--master-fingerprint", TestHomes.fingerprint(mh));
         assertThat(attach.out()).contains("in sync with the master");
         s.awaitState("STANDBY", LONG);
         m.awaitState("ACTIVE_PAIRED", LONG);
@@ -305,7 +306,7 @@ class FailoverIT {
         FaultProxy p2 = FaultProxy.start("127.0.0.1", 0, "127.0.0.1", shadowHa);
         closeables.add(p2);
         ok("attach", "--home", sh.toString(), "--master", "127.0.0.1:" + p1.port(), "--user", "admin",
-                "--password-file", password.toString());
+                "--password-file", password.toString(), "--master-fingerprint", TestHomes.fingerprint(mh));
         JsonNode mNode = Json.tree(Files.readString(mh.resolve("node.json")));
         assertThat(mNode.path("peerAddress").asText()).as("the master learned the shadow's direct HA address")
                 .isEqualTo("127.0.0.1:" + shadowHa);

@@ -7,6 +7,7 @@ import dev.understudy.common.clock.Clock;
 import dev.understudy.common.home.Role;
 import dev.understudy.common.store.ConfigStore;
 import dev.understudy.common.store.Head;
+import dev.understudy.ha.codec.HaFrameDecoder;
 import dev.understudy.ha.codec.HaPipeline;
 import dev.understudy.ha.failover.FailoverEvent;
 import dev.understudy.ha.failover.FailoverEvent.Failure;
@@ -99,8 +100,11 @@ public final class MasterRole implements AutoCloseable {
     private Channel server;
     private volatile ShadowSession session;
     private volatile PeerView peer = PeerView.NONE;
+    /** The newest revision the last shadow session acknowledged (-1: none since this role started). */
+    private volatile long lastAcked = -1;
     private volatile boolean closed;
     private final AtomicLong pushes = new AtomicLong();
+    private final HaAdmission admission = new HaAdmission();
 
     public MasterRole(Settings settings, EventLoopGroup boss, EventLoopGroup workers, ConfigStore store, AlertStore alerts,
                       Clock clock, LongSupplier epoch, Supplier<String> state, Consumer<FailoverEvent> events,
@@ -127,6 +131,22 @@ public final class MasterRole implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) throws SSLException {
                         X509Certificate pinned = pairing.pinned();
+                        String source = ch.remoteAddress().getAddress().getHostAddress();
+                        if (pinned == null && !pairingPermitted(ch.remoteAddress())) {
+                            // closed before TLS: a host that may not pair learns nothing and sends nothing
+                            log.warn("refused HA connection from {}: this master is not paired and permits pairing only"
+                                    + " from {} (permittedShadowHost in {})", source, settings.permittedShadowHost(),
+                                    "node.json");
+                            ch.close();
+                            return;
+                        }
+                        if (!admission.tryAcquire(source)) {
+                            log.warn("refused HA connection from {}: too many connections that have not authenticated"
+                                    + " yet (at most {} per source, {} in all)", source, HaAdmission.PER_SOURCE,
+                                    HaAdmission.TOTAL);
+                            ch.close();
+                            return;
+                        }
                         PinnedTrustManager trust = pinned != null
                                 ? PinnedTrustManager.pinned(pinned, clock, r -> rejected(ch, r))
                                 : PinnedTrustManager.pairing(clock, r -> rejected(ch, r));
@@ -137,8 +157,10 @@ public final class MasterRole implements AutoCloseable {
                         ch.pipeline().addLast(HaPipeline.SSL, ssl);
                         ch.pipeline().addLast(HaPipeline.IDLE,
                                 new IdleStateHandler(settings.takeover().toNanos(), 0, 0, TimeUnit.NANOSECONDS));
-                        HaPipeline.addCodec(ch.pipeline());
-                        ch.pipeline().addLast(HaPipeline.HANDLER, new Inbound());
+                        // a stranger (no pinned certificate yet) may send only small frames until it authenticated
+                        HaPipeline.addCodec(ch.pipeline(), pinned != null ? HaFrameDecoder.DEFAULT_MAX_FRAME
+                                : HaFrameDecoder.UNAUTHENTICATED_MAX_FRAME);
+                        ch.pipeline().addLast(HaPipeline.HANDLER, new Inbound(source, pinned != null));
                     }
                 });
         server = b.bind(settings.bindHost(), settings.haPort()).sync().channel();
@@ -148,6 +170,12 @@ public final class MasterRole implements AutoCloseable {
                 pairing.pinned() == null ? "not paired: accepting a shadow that authenticates with the admin password"
                         : "paired: accepting only the pinned shadow certificate");
         return port;
+    }
+
+    private boolean pairingPermitted(InetSocketAddress remote) {
+        String permitted = settings.permittedShadowHost();
+        return permitted == null || permitted.equals(remote.getAddress().getHostAddress())
+                || permitted.equals(remote.getHostString());
     }
 
     private void rejected(Channel ch, String reason) {
@@ -245,7 +273,8 @@ public final class MasterRole implements AutoCloseable {
         if (s != null && s.channel.isActive()) {
             s.channel.eventLoop().execute(s::pump);
         } else if (pairing.pinned() != null && !closed) {
-            pushAlerts.failed(peerName(), "the shadow is not connected, so revision " + h.revision() + " was not replicated");
+            pushAlerts.failed(peerName(), "the shadow is not connected, so " + PushAlerts.behind(lastAcked, h.revision())
+                    + " committed while this master serves alone");
             events.accept(new FailoverEvent.PushFailed("shadow not connected"));
         }
     }
@@ -271,11 +300,41 @@ public final class MasterRole implements AutoCloseable {
         }
     }
 
-    /** One inbound connection: HELLO decides whether it is the shadow or a peer master checking on us. */
+    /**
+     * One inbound connection. Admission before meaning: until the peer is authenticated — by the TLS
+     * handshake when this master has a pinned peer certificate, else by a correct pairing password —
+     * nothing it sends reaches the failover machine, the epoch, the alerts or state.json, and it is told
+     * nothing but a BYE with the reason. Once authenticated, HELLO decides whether it is the shadow or
+     * a peer master checking on us.
+     */
     private final class Inbound extends SimpleChannelInboundHandler<HaMessage> {
+        private final String source;
+        /** The TLS trust of this connection accepts only the pinned peer: a completed handshake authenticates. */
+        private final boolean pinnedTrust;
+        private boolean authenticated;
+        private boolean holdsSlot = true;
+        private boolean pairingInFlight;
         private ShadowSession shadow;
         private ScheduledFuture<?> helloTimeout;
         private String peerNode;
+
+        Inbound(String source, boolean pinnedTrust) {
+            this.source = source;
+            this.pinnedTrust = pinnedTrust;
+        }
+
+        private void authenticate(ChannelHandlerContext ctx) {
+            authenticated = true;
+            releaseSlot();
+            ((HaFrameDecoder) ctx.pipeline().get(HaPipeline.FRAMING)).maxFrame(HaFrameDecoder.DEFAULT_MAX_FRAME);
+        }
+
+        private void releaseSlot() {
+            if (holdsSlot) {
+                holdsSlot = false;
+                admission.release(source);
+            }
+        }
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
@@ -290,6 +349,14 @@ public final class MasterRole implements AutoCloseable {
         protected void channelRead0(ChannelHandlerContext ctx, HaMessage msg) throws Exception {
             if (shadow != null) {
                 shadow.onMessage(msg);
+                return;
+            }
+            if (pairingInFlight) {
+                return; // nothing counts until the password check answered
+            }
+            if (!authenticated && !(msg instanceof Hello)) {
+                refuse(ctx, "NOT_PAIRED", msg.type() + " from a peer that has not authenticated; pair first with"
+                        + " `understudy attach` on the shadow");
                 return;
             }
             if (!(msg instanceof Hello h)) {
@@ -310,15 +377,24 @@ public final class MasterRole implements AutoCloseable {
             VersionPolicy.Decision versions = VersionPolicy.check(h.softwareVersion(), h.protocolVersion());
             if (!versions.accepted()) {
                 String why = versions.reason();
-                alerts.raise(Severity.ERROR, AlertCategory.VERSION_MISMATCH, "shadow", why);
+                if (authenticated) {
+                    alerts.raise(Severity.ERROR, AlertCategory.VERSION_MISMATCH, "shadow", why);
+                }
                 refuse(ctx, "VERSION_MISMATCH", why);
                 return;
             }
-            alerts.resolve(AlertCategory.VERSION_MISMATCH, "shadow");
+            if (authenticated) {
+                alerts.resolve(AlertCategory.VERSION_MISMATCH, "shadow");
+            }
             Head head = store.head();
             Hello mine = new Hello(settings.nodeId(), Role.MASTER.wireName(), state.get(), epoch.getAsLong(),
                     head.revision(), head.hash(), Versions.SOFTWARE, Versions.PROTOCOL, null, null, null);
             if (Role.MASTER.wireName().equals(h.role())) {
+                if (!authenticated) {
+                    // a stranger claiming to be a master must not make this one step down (or learn its epoch)
+                    refuse(ctx, "NOT_PAIRED", "this master is not paired with that node; pair with `understudy attach`");
+                    return;
+                }
                 // a peer master checking on us (restart check, or a healed partition)
                 peerNode = h.nodeId();
                 ctx.writeAndFlush(mine);
@@ -336,6 +412,7 @@ public final class MasterRole implements AutoCloseable {
                     return;
                 }
                 // the password hash is deliberately slow: verify off the event loop, then continue on it
+                pairingInFlight = true;
                 char[] pw = h.password().toCharArray();
                 CompletableFuture.supplyAsync(() -> {
                     try {
@@ -344,12 +421,14 @@ public final class MasterRole implements AutoCloseable {
                         Arrays.fill(pw, '\0');
                     }
                 }).whenComplete((ok, err) -> ctx.executor().execute(() -> {
+                    pairingInFlight = false;
                     if (err != null || !ok) {
                         pairingRefused(ctx, "AUTH_FAILED", "shadow " + h.nodeId() + " from " + remoteHost
                                 + " gave a wrong admin user or password (use the master's admin credentials with"
                                 + " `understudy attach --user U --password-file F`)");
                         return;
                     }
+                    authenticate(ctx);
                     try {
                         String haAddress = advertised(remoteHost, h.haAddress());
                         pairing.pin(cert, h.nodeId(), haAddress);
@@ -363,7 +442,7 @@ public final class MasterRole implements AutoCloseable {
                 }));
                 return;
             }
-            if (pairing.pinned() == null) {
+            if (!authenticated) {
                 refuse(ctx, "NOT_PAIRED", "this master is not paired with a shadow; run `understudy attach` on the shadow");
                 return;
             }
@@ -392,15 +471,20 @@ public final class MasterRole implements AutoCloseable {
 
         private void refuse(ChannelHandlerContext ctx, String code, String why) {
             log.warn("refusing HA connection from {}: {}", ctx.channel().remoteAddress(), why);
-            ctx.writeAndFlush(new Bye(epoch.getAsLong(), code, why)).addListener(x -> ctx.close());
+            // an unauthenticated peer is told the reason, not this node's epoch
+            ctx.writeAndFlush(new Bye(authenticated ? epoch.getAsLong() : 0, code, why)).addListener(x -> ctx.close());
         }
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof SslHandshakeCompletionEvent hs && !hs.isSuccess()) {
-                // e.g. no client certificate at all: the JDK refuses before any trust manager is asked
-                log.warn("refused HA connection from {}: TLS handshake failed: {}", ctx.channel().remoteAddress(),
-                        hs.cause() == null ? "unknown" : hs.cause().getMessage());
+            if (evt instanceof SslHandshakeCompletionEvent hs) {
+                if (!hs.isSuccess()) {
+                    // e.g. no client certificate at all: the JDK refuses before any trust manager is asked
+                    log.warn("refused HA connection from {}: TLS handshake failed: {}", ctx.channel().remoteAddress(),
+                            hs.cause() == null ? "unknown" : hs.cause().getMessage());
+                } else if (pinnedTrust) {
+                    authenticate(ctx); // the trust manager accepted exactly the pinned peer certificate
+                }
                 return;
             }
             // silence counts once a session is admitted; before that (TLS handshake, HELLO, the deliberately slow
@@ -414,6 +498,7 @@ public final class MasterRole implements AutoCloseable {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
+            releaseSlot();
             if (helloTimeout != null) {
                 helloTimeout.cancel(false);
             }
@@ -422,6 +507,13 @@ public final class MasterRole implements AutoCloseable {
                 if (session == shadow) {
                     session = null;
                     completeWaiters(0, true, false);
+                    lastAcked = shadow.acked();
+                    long head = store.head().revision();
+                    if (!closed && pairing.pinned() != null && shadow.acked() < head) {
+                        // the session ended before the shadow confirmed these: they are not on it
+                        pushAlerts.failed(peerName(), "the connection to the shadow ended before it acknowledged "
+                                + PushAlerts.behind(shadow.acked(), head));
+                    }
                     if (!closed) {
                         log.warn("shadow {} disconnected", shadow.nodeId);
                         events.accept(new FailoverEvent.ConnectionLost(Failure.CLOSED));

@@ -56,6 +56,14 @@ final class PushAlerts {
         firstFailureMillis = -1;
     }
 
+    /** Names the revisions after {@code acked} up to {@code head} ({@code acked < 0}: unknown, only the head). */
+    static String behind(long acked, long head) {
+        if (acked < 0 || acked >= head - 1) {
+            return "revision " + head;
+        }
+        return "revisions " + (acked + 1) + ".." + head + " (" + (head - acked) + " revisions)";
+    }
+
     synchronized boolean failing() {
         return failures > 0;
     }

@@ -55,4 +55,11 @@ class PushAlertsTest {
         assertThat(reopened.list(false)).singleElement()
                 .satisfies(a -> assertThat(a.severity()).isEqualTo(Severity.WARNING));
     }
+
+    @Test
+    void theRevisionsBehindAreNamedAsARange() {
+        assertThat(PushAlerts.behind(4, 5)).isEqualTo("revision 5");
+        assertThat(PushAlerts.behind(-1, 9)).as("nothing known of the shadow").isEqualTo("revision 9");
+        assertThat(PushAlerts.behind(4, 7)).isEqualTo("revisions 5..7 (3 revisions)");
+    }
 }

@@ -30,8 +30,8 @@ public record NodeState(
     }
 
     public NodeState {
-        if (epoch < 0) {
-            throw new IllegalArgumentException("epoch: " + epoch + " (expected: >= 0)");
+        if (!Epochs.inRange(epoch)) {
+            throw new IllegalArgumentException(Epochs.outOfRange(epoch));
         }
         if (role == null) {
             throw new IllegalArgumentException("role: missing (expected: master or shadow)");
@@ -58,8 +58,10 @@ public record NodeState(
             }
             return s;
         } catch (IOException | IllegalArgumentException e) {
-            throw new IOException(file + ": " + Json.describe(e)
-                    + " (the node's epoch and role are unknown; restore the file or run `understudy reset`)", e);
+            throw new IOException(file + ": " + Json.describe(e) + " (the node's epoch and role are unknown: restore"
+                    + " the file from a backup, or with the node stopped write {\"epoch\": E, \"role\": \"shadow\","
+                    + " \"lastAckedRevision\": 0} where E is the peer's epoch from `understudy status` on the peer,"
+                    + " then start it; it rejoins as shadow)", e);
         }
     }
 

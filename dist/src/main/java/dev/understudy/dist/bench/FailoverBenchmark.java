@@ -2,6 +2,7 @@ package dev.understudy.dist.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.understudy.common.cert.Certificates;
 import dev.understudy.common.clock.Clock;
 import dev.understudy.common.home.Durations;
 import dev.understudy.common.home.NodeHome;
@@ -171,7 +172,8 @@ public final class FailoverBenchmark {
             b.start();
             a.awaitReady();
             b.awaitReady();
-            b.cli("attach", "--master", "127.0.0.1:" + a.haPort(), "--user", "admin", "--password-file", password.toString());
+            b.cli("attach", "--master", "127.0.0.1:" + a.haPort(), "--user", "admin", "--password-file", password.toString(),
+                    "--master-fingerprint", Certificates.fingerprint(Certificates.readCertificate(new NodeHome(a.home()).nodeCrt())));
             int listen = freePort();
             a.cli("mapping", "add", "--id", "bench", "--listen-host", "127.0.0.1", "--listen-port", Integer.toString(listen),
                     "--backend-host", "127.0.0.1", "--backend-port", Integer.toString(backend.port()));

@@ -1,15 +1,21 @@
 package dev.understudy.dist.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.understudy.common.cert.Certificates;
 import dev.understudy.common.clock.Clock;
 import dev.understudy.common.home.HostPort;
 import dev.understudy.common.json.Json;
+import dev.understudy.ha.tls.CertificateProbe;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -17,10 +23,19 @@ import picocli.CommandLine.Option;
 /**
  * {@code understudy attach}: pairs the running shadow with its master, shows the master's
  * certificate fingerprint, and follows the initial full transfer with a progress bar.
+ *
+ * <p>The password goes to no master that nobody vouched for: with {@code --master-fingerprint} the
+ * node checks the certificate against it; without, on a terminal, the CLI first reads the master's
+ * certificate (a TLS handshake it aborts, so nothing is sent), shows its fingerprint and asks; the
+ * confirmed fingerprint is then checked by the node as if it had been given. Not on a terminal, only
+ * an explicit {@code --trust-first-use} pairs with whatever certificate the master presents.
  */
 @Command(name = "attach", mixinStandardHelpOptions = true,
         description = "Pair this (shadow) node with a master; the master's admin password is used once and never stored.")
 final class AttachCommand implements Callable<Integer> {
+
+    private static final Pattern FINGERPRINT = Pattern.compile("[0-9a-f]{64}");
+    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
 
     private final CliContext ctx;
 
@@ -40,6 +55,10 @@ final class AttachCommand implements Callable<Integer> {
             description = "expected SHA-256 fingerprint of the master's certificate (as `understudy status` shows on the master)")
     String fingerprint;
 
+    @Option(names = "--trust-first-use",
+            description = "accept whatever certificate the master presents (pin it on first use) without asking")
+    boolean trustFirstUse;
+
     AttachCommand(CliContext ctx) {
         this.ctx = ctx;
     }
@@ -51,7 +70,24 @@ final class AttachCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw CliException.usage("--master: " + master + " (expected: HOST:HAPORT of the master's HA port)");
         }
+        if (fingerprint != null && trustFirstUse) {
+            throw CliException.usage("--trust-first-use: given with --master-fingerprint (expected: one of them;"
+                    + " --master-fingerprint alone checks the master's certificate)");
+        }
+        if (fingerprint != null && !FINGERPRINT.matcher(Certificates.normalizeFingerprint(fingerprint)).matches()) {
+            throw CliException.usage("--master-fingerprint: " + fingerprint
+                    + " (expected: the 64 hex digits of SHA-256, colons allowed, as `understudy status` shows on the master)");
+        }
+        WizardConsole terminal = fingerprint == null && !trustFirstUse ? ctx.console().get() : null;
+        if (fingerprint == null && !trustFirstUse && terminal == null) {
+            throw CliException.usage("--master-fingerprint: missing, and no terminal to confirm the master's certificate on"
+                    + " (expected: --master-fingerprint SHA256 as `understudy status` shows on the master,"
+                    + " or --trust-first-use to accept whatever certificate it presents)");
+        }
         String password = readPassword(passwordFile);
+        if (terminal != null) {
+            fingerprint = confirmFingerprint(terminal);
+        }
         AdminClient client = AdminClient.forHome(home);
         var body = Json.object().put("master", master).put("user", user).put("password", password);
         if (fingerprint != null) {
@@ -60,9 +96,34 @@ final class AttachCommand implements Callable<Integer> {
         JsonNode r = client.ok(client.post("/api/v1/ha/attach", body));
         ctx.out().println("attached to master " + r.path("masterNodeId").asText() + " at " + master);
         ctx.out().println("master certificate SHA-256 " + r.path("masterFingerprint").asText()
-                + (fingerprint == null ? "  (compare with `understudy status` on the master)" : "  (matches --master-fingerprint)"));
+                + (fingerprint == null ? "  (trusted on first use; compare with `understudy status` on the master)"
+                : "  (checked by this node)"));
         follow(client);
         return 0;
+    }
+
+    /**
+     * Reads the master's certificate without sending it anything, shows its fingerprint and asks the
+     * operator; returns the fingerprint they confirmed, or fails (exit 1) with nothing sent.
+     */
+    private String confirmFingerprint(WizardConsole terminal) {
+        X509Certificate cert;
+        try {
+            cert = CertificateProbe.fetch(HostPort.parse(master), PROBE_TIMEOUT);
+        } catch (IOException e) {
+            throw CliException.failed("--master " + master + ": cannot read the master's certificate: " + e.getMessage());
+        }
+        String fp = Certificates.fingerprint(cert);
+        terminal.println("The master at " + master + " presents the certificate");
+        terminal.println("  SHA256:" + fp);
+        terminal.println("Compare it with \"certificate SHA256:...\" in `understudy status` on the master.");
+        String answer = terminal.readLine("Trust this master? [y/N] ");
+        String a = answer == null ? "" : answer.trim().toLowerCase(Locale.ROOT);
+        if (!a.equals("y") && !a.equals("yes")) {
+            throw CliException.failed("attach: the master's certificate was not trusted, so no password was sent"
+                    + " (run attach again and answer y, or pass --master-fingerprint SHA256 from `understudy status` on the master)");
+        }
+        return fp;
     }
 
     static String readPassword(Path file) {

@@ -199,7 +199,12 @@ final class InitCommand implements Callable<Integer> {
         if (a.role == Role.SHADOW) {
             out.println("Then: understudy attach --home " + home.shown() + " --master "
                     + (a.masterAddress == null ? "HOST:HAPORT" : a.masterAddress) + " --user " + a.adminUser
-                    + " --password-file F   (compare the master's fingerprint it shows)");
+                    + " --password-file F --master-fingerprint SHA256");
+            out.println("      (SHA256: the master's certificate, as `understudy status` shows on the master)");
+        } else {
+            out.println("Then, on the shadow: understudy attach --home D --master THIS-HOST:"
+                    + (a.haPort == 0 ? "HAPORT" : Integer.toString(a.haPort)) + " --user " + a.adminUser
+                    + " --password-file F --master-fingerprint SHA256:" + fp);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.understudy.dist.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
+import dev.understudy.common.cert.Certificates;
 import dev.understudy.common.clock.Clock;
 import dev.understudy.common.home.HomeInitializer;
 import dev.understudy.common.home.NodeHome;
@@ -113,7 +114,9 @@ final class QuickstartCommand implements Callable<Integer> {
         if (shadowStatus.path("state").asText().equals("DETACHED")) {
             ctx.out().println("pairing the shadow with the master ...");
             shadowClient.ok(shadowClient.post("/api/v1/ha/attach", Json.object()
-                    .put("master", "127.0.0.1:" + master.haPort()).put("user", "admin").put("password", password)));
+                    .put("master", "127.0.0.1:" + master.haPort()).put("user", "admin").put("password", password)
+                    // quickstart made the master itself: the shadow checks it pairs with exactly that certificate
+                    .put("fingerprint", Certificates.fingerprint(Certificates.readCertificate(new NodeHome(masterDir).nodeCrt())))));
         }
         awaitState(shadowClient, "STANDBY", 60);
         int listenPort;

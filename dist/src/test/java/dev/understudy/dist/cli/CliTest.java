@@ -189,6 +189,10 @@ class CliTest {
         assertThat(c.shown).anySatisfy(l -> assertThat(l).contains("the two passwords differ"));
         assertThat(r.out()).contains("w1", "master", "ops", "SHA256:");
         NodeHome h = new NodeHome(dir);
+        String fp = dev.understudy.common.cert.Certificates.fingerprint(
+                dev.understudy.common.cert.Certificates.readCertificate(h.nodeCrt()));
+        assertThat(r.out()).as("the next step for the shadow names this master's fingerprint")
+                .contains("understudy attach", "--master-fingerprint SHA256:" + fp);
         assertThat(h.loadSettings().adminPort()).isZero();
         assertThat(h.loadState().role().wireName()).isEqualTo("master");
     }

@@ -653,6 +653,9 @@ final class SimNode {
         if (session == s) {
             session = null;
             completeWaiters(0, true, false);
+            if (s.core.acked() < store.revision()) {
+                pushFailed(); // the session ended before the shadow confirmed these: they are not on it
+            }
             post(new FailoverEvent.ConnectionLost(Failure.CLOSED));
         }
     }

@@ -10,12 +10,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.cert.X509Certificate;
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 
 /**
  * Direct HTTPS calls to a node's admin API for process-level tests that poll often (a CLI call
@@ -80,18 +78,7 @@ public final class AdminProbe {
     private static SSLSocketFactory trustAll() {
         try {
             SSLContext ssl = SSLContext.getInstance("TLS");
-            ssl.init(null, new TrustManager[] {new X509TrustManager() {
-                @Override
-                public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-                @Override
-                public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-
-                @Override
-                public X509Certificate[] getAcceptedIssuers() {
-                    return new X509Certificate[0];
-                }
-            }}, null);
+            ssl.init(null, new TrustManager[] {dev.understudy.common.testing.RecordingTlsServer.trustEverything()}, null);
             return ssl.getSocketFactory();
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);

@@ -66,7 +66,7 @@ public final class PairedNodes {
         RunFile masterRun = master.awaitReady();
         RunFile shadowRun = shadow.awaitReady();
         ok("attach", "--home", shadowHome.toString(), "--master", "127.0.0.1:" + masterRun.haPort(), "--user", ADMIN_USER,
-                "--password-file", password.toString());
+                "--password-file", password.toString(), "--master-fingerprint", TestHomes.fingerprint(masterHome));
         return new PairedNodes(work, password, master, shadow, masterRun, shadowRun);
     }
 

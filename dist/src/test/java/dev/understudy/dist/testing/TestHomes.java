@@ -43,6 +43,12 @@ public final class TestHomes {
         return dir;
     }
 
+    /** The SHA-256 fingerprint of the node certificate in {@code home}, as `attach --master-fingerprint` takes it. */
+    public static String fingerprint(Path home) throws IOException {
+        return dev.understudy.common.cert.Certificates.fingerprint(
+                dev.understudy.common.cert.Certificates.readCertificate(new NodeHome(home).nodeCrt()));
+    }
+
     /**
      * Overrides node-local settings in {@code home}/node.json before {@code run}, e.g.
      * {@code Map.of("heartbeatInterval", "100ms", "takeoverDelay", "1s")}.

@@ -25,7 +25,10 @@ public final class HaFrameDecoder extends ByteToMessageDecoder {
     /** magic(2) + version(1) + type(1) + length(4). */
     static final int HEADER_LENGTH = 8;
 
-    private final int maxFrame;
+    /** Largest payload accepted from a peer that has not authenticated yet: a pairing HELLO is far smaller. */
+    public static final int UNAUTHENTICATED_MAX_FRAME = 64 * 1024;
+
+    private int maxFrame;
     private boolean failed;
 
     public HaFrameDecoder() {
@@ -42,6 +45,14 @@ public final class HaFrameDecoder extends ByteToMessageDecoder {
 
     public int maxFrame() {
         return maxFrame;
+    }
+
+    /** Changes the limit for the frames still to come (on the channel's event loop), e.g. once the peer authenticated. */
+    public void maxFrame(int limit) {
+        if (limit < 0) {
+            throw new IllegalArgumentException("maxFrame: " + limit + " (expected: >= 0)");
+        }
+        this.maxFrame = limit;
     }
 
     @Override

@@ -15,6 +15,7 @@ import static dev.understudy.ha.failover.HaState.SYNCING;
 
 import dev.understudy.common.alert.AlertCategory;
 import dev.understudy.common.alert.Severity;
+import dev.understudy.common.home.Epochs;
 import dev.understudy.common.home.Role;
 import dev.understudy.ha.failover.FailoverAction.CheckPeer;
 import dev.understudy.ha.failover.FailoverAction.Connect;
@@ -52,28 +53,15 @@ import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
  * The failover state machine: {@code (state, event, now) -> (state', actions)}. Pure: no I/O,
  * no threads, no clock reads; {@code now} is a monotonic ticker value in nanoseconds.
  *
- * <p>Legal transitions ({@link #LEGAL}); anything else is a bug and throws
- * {@code ILLEGAL TRANSITION: A -> B}:
- * <pre>
- * DETACHED        -> CONNECTING, PROMOTING
- * CONNECTING      -> SYNCING, PROMOTING, DETACHED
- * SYNCING         -> STANDBY, LAGGING, SUSPECT, PROMOTING, DETACHED
- * STANDBY         -> LAGGING, SUSPECT, PROMOTING, DETACHED
- * LAGGING         -> STANDBY, SUSPECT, PROMOTING, DETACHED
- * SUSPECT         -> SYNCING, STANDBY, LAGGING, PROMOTING, DETACHED
- * PROMOTING       -> ACTIVE_ALONE, CONNECTING
- * STARTING        -> ACTIVE_ALONE, ACTIVE_DEGRADED, CONNECTING
- * ACTIVE_ALONE    -> ACTIVE_DEGRADED, CONNECTING
- * ACTIVE_PAIRED   -> ACTIVE_ALONE, ACTIVE_DEGRADED, DEMOTING, CONNECTING
- * ACTIVE_DEGRADED -> ACTIVE_ALONE, ACTIVE_PAIRED, DEMOTING, CONNECTING
- * DEMOTING        -> ACTIVE_ALONE, ACTIVE_PAIRED, ACTIVE_DEGRADED, CONNECTING
- * </pre>
+ * <p>Legal transitions are {@link #LEGAL}, the one table (the diagram in {@link HaState} is checked against it
+ * by a test); anything else is a bug and throws {@code ILLEGAL TRANSITION: A -> B}.
  * Epoch rules: every promotion takes {@code epoch + 1} and persists it before serving; a serving
  * node that hears of a peer serving in a higher epoch stops serving at once and becomes its shadow;
  * a serving node that hears of a peer serving in a lower epoch tells it to step down. The epoch of
@@ -96,7 +84,8 @@ public final class FailoverMachine {
         Map<HaState, Set<HaState>> m = new EnumMap<>(HaState.class);
         m.put(DETACHED, EnumSet.of(CONNECTING, PROMOTING));
         m.put(CONNECTING, EnumSet.of(SYNCING, PROMOTING, DETACHED));
-        m.put(SYNCING, EnumSet.of(STANDBY, LAGGING, SUSPECT, PROMOTING, DETACHED));
+        // SYNCING stays SYNCING until in sync: it becomes LAGGING only from STANDBY (or SUSPECT)
+        m.put(SYNCING, EnumSet.of(STANDBY, SUSPECT, PROMOTING, DETACHED));
         m.put(STANDBY, EnumSet.of(LAGGING, SUSPECT, PROMOTING, DETACHED));
         m.put(LAGGING, EnumSet.of(STANDBY, SUSPECT, PROMOTING, DETACHED));
         m.put(SUSPECT, EnumSet.of(SYNCING, STANDBY, LAGGING, PROMOTING, DETACHED));
@@ -141,18 +130,51 @@ public final class FailoverMachine {
     /** One step. */
     public static Transition step(FailoverState s, FailoverEvent e, FailoverTimings t, long now) {
         List<FailoverAction> out = new ArrayList<>();
-        FailoverState next = dispatch(s, e, t, now, out);
+        FailoverState next = checked(s, dispatch(s, e, t, now, out), e);
+        return new Transition(next, List.copyOf(out));
+    }
+
+    /** The guard every step passes: a change of state must be in {@link #LEGAL}, and the epoch never goes back. */
+    static FailoverState checked(FailoverState s, FailoverState next, FailoverEvent e) {
         if (next.state() != s.state() && !LEGAL.get(s.state()).contains(next.state())) {
             throw new IllegalStateException("ILLEGAL TRANSITION: " + s.state() + " -> " + next.state() + " on " + e);
         }
         if (next.epoch() < s.epoch()) {
             throw new IllegalStateException("epoch went backwards: " + s.epoch() + " -> " + next.epoch() + " on " + e);
         }
-        return new Transition(next, List.copyOf(out));
+        return next;
+    }
+
+    /** The epoch a peer claims in {@code e}; empty when the event carries none. */
+    private static OptionalLong claimedEpoch(FailoverEvent e) {
+        if (e instanceof Connected x) {
+            return OptionalLong.of(x.peer().epoch());
+        } else if (e instanceof PeerHeard x) {
+            return OptionalLong.of(x.peer().epoch());
+        } else if (e instanceof PeerChecked x && x.peer() != null) {
+            return OptionalLong.of(x.peer().epoch());
+        } else if (e instanceof PromoteReceived x) {
+            return OptionalLong.of(x.epoch());
+        } else if (e instanceof DemoteReceived x) {
+            return OptionalLong.of(x.epoch());
+        }
+        return OptionalLong.empty();
     }
 
     private static FailoverState dispatch(FailoverState s, FailoverEvent e, FailoverTimings t, long now,
                                           List<FailoverAction> out) {
+        OptionalLong claim = claimedEpoch(e);
+        if (claim.isPresent() && !Epochs.plausible(Math.max(s.epoch(), s.pendingEpoch()), claim.getAsLong())) {
+            // nothing a peer says may move the epoch out of range or leap it ahead: the claim is ignored whole
+            // (no step-down, no adoption), the connection is dropped and the operator told
+            long claimed = claim.getAsLong();
+            out.add(new Disconnect("peer claims epoch " + claimed + ", implausible next to this node's " + s.epoch()));
+            out.add(new RaiseAlert(Severity.ERROR, AlertCategory.PAIRING_REJECTED, "epoch",
+                    "The peer claimed epoch " + claimed + " while this node is in epoch " + s.epoch() + " (expected: at"
+                            + " most " + Epochs.MAX_STEP + " higher); the claim was ignored and the connection closed."
+                            + " Check the peer's state.json, and that the pinned peer certificate is still the peer's own."));
+            return s;
+        }
         if (e instanceof Tick) {
             return tick(s, t, now, out);
         } else if (e instanceof Attached) {
@@ -247,7 +269,7 @@ public final class FailoverMachine {
             if (f == Failure.REFUSED) {
                 int n = s.refusals() + 1;
                 if (n >= 2) {
-                    return promote(s.refusals(n), s.epoch() + 1,
+                    return promote(s.refusals(n), Epochs.next(s.epoch()),
                             "master's host refused " + n + " reconnects: its process is gone", false, out);
                 }
                 return s.refusals(n).retryAt(now + t.confirm());
@@ -334,7 +356,7 @@ public final class FailoverMachine {
                 // host is no evidence that the master is gone (the attempt itself is bounded by the connect,
                 // TLS handshake and HELLO timeouts, and ends in ConnectFailed)
                 if (now >= s.takeoverAt() && s.retryAt() != FailoverState.NEVER) {
-                    return promote(s, s.epoch() + 1, "master unreachable for " + millis(t.takeover())
+                    return promote(s, Epochs.next(s.epoch()), "master unreachable for " + millis(t.takeover())
                             + " ms since this shadow started", false, out);
                 }
                 if (now >= s.retryAt()) {
@@ -352,7 +374,7 @@ public final class FailoverMachine {
                     if (s.connected()) {
                         out.add(new Disconnect("master silent for " + millis(now - s.lastHeard()) + " ms"));
                     }
-                    return promote(s.connected(false), s.epoch() + 1,
+                    return promote(s.connected(false), Epochs.next(s.epoch()),
                             "master silent for " + millis(now - s.lastHeard()) + " ms (takeoverDelay "
                                     + millis(t.takeover()) + " ms)", false, out);
                 }
@@ -443,7 +465,7 @@ public final class FailoverMachine {
             if (s.connected()) {
                 out.add(new Disconnect("forced promotion"));
             }
-            return promote(s.connected(false), s.epoch() + 1, "forced by the operator (switch-roles --force)", true, out);
+            return promote(s.connected(false), Epochs.next(s.epoch()), "forced by the operator (switch-roles --force)", true, out);
         }
         return s;
     }
@@ -480,7 +502,7 @@ public final class FailoverMachine {
         if (s.state() == ACTIVE_PAIRED || (s.state() == ACTIVE_DEGRADED && force && s.connected())) {
             out.add(new StopWrites());
             out.add(new FlushToPeer());
-            return s.pending(s.epoch() + 1, force).takeoverAt(now + t.request())
+            return s.pending(Epochs.next(s.epoch()), force).takeoverAt(now + t.request())
                     .with(DEMOTING, force ? "switch-roles --force requested" : "switch-roles requested");
         }
         String why = switch (s.state()) {

@@ -5,19 +5,28 @@ import dev.understudy.common.home.Role;
 /**
  * States of a node in the pair. Shadow side and master side are one enum because a node moves
  * between them (promotion, demotion) and the epoch rules span both.
+ *
+ * <p>The transitions below are {@link FailoverMachine#LEGAL}, the one table the machine enforces; this
+ * picture is rendered from it and {@code HaStateDiagramTest} fails when the two differ (it prints the
+ * block to paste). Reading guide: a shadow reaches the master side only through PROMOTING (epoch
+ * persisted first), a master reaches the shadow side only through CONNECTING (stepped down or handed
+ * over); a master serving alone becomes ACTIVE_PAIRED only through ACTIVE_DEGRADED, because a shadow
+ * that connects is behind until it reports it is in sync.
  * <pre>
- *  shadow:  DETACHED -> CONNECTING -> SYNCING -> STANDBY <-> LAGGING
- *                           ^            |          |           |
- *                           |            +----------+-----------+--> SUSPECT --> PROMOTING --+
- *                           |                                          |  ^                   |
- *                           |                       (heard again) <----+  | (silence,         |
- *                           |                                             |  refused)          v
- *  master:  STARTING --(peer active, higher epoch)--> CONNECTING      ACTIVE_ALONE <-> ACTIVE_PAIRED
- *              |                                          ^                 ^    \         /
- *              +--(peer checked / silent)--> ACTIVE_ALONE |                 |   ACTIVE_DEGRADED
- *                                                         |                 |
- *           any ACTIVE_* --(higher epoch seen)------------+    DEMOTING <---+ (switch-roles)
- *           DEMOTING --(handed over)--> CONNECTING
+ * shadow side:
+ *   DETACHED        -> CONNECTING, PROMOTING
+ *   CONNECTING      -> DETACHED, SYNCING, PROMOTING
+ *   SYNCING         -> DETACHED, STANDBY, SUSPECT, PROMOTING
+ *   STANDBY         -> DETACHED, LAGGING, SUSPECT, PROMOTING
+ *   LAGGING         -> DETACHED, STANDBY, SUSPECT, PROMOTING
+ *   SUSPECT         -> DETACHED, SYNCING, STANDBY, LAGGING, PROMOTING
+ *   PROMOTING       -> CONNECTING, ACTIVE_ALONE
+ * master side:
+ *   STARTING        -> CONNECTING, ACTIVE_ALONE, ACTIVE_DEGRADED
+ *   ACTIVE_ALONE    -> CONNECTING, ACTIVE_DEGRADED
+ *   ACTIVE_PAIRED   -> CONNECTING, ACTIVE_ALONE, ACTIVE_DEGRADED, DEMOTING
+ *   ACTIVE_DEGRADED -> CONNECTING, ACTIVE_ALONE, ACTIVE_PAIRED, DEMOTING
+ *   DEMOTING        -> CONNECTING, ACTIVE_ALONE, ACTIVE_PAIRED, ACTIVE_DEGRADED
  * </pre>
  */
 public enum HaState {

@@ -146,8 +146,10 @@ class HaTlsTest {
     /** The server refused: its handshake failed, its connection closed, and nothing reached its handler. */
     private static void assertServerRefused(Side server, Side client) throws Exception {
         handshakeFailure(server);
-        server.channel.get(TIMEOUT_S, TimeUnit.SECONDS).closeFuture().await(TIMEOUT_S, TimeUnit.SECONDS);
-        client.channel.get(TIMEOUT_S, TimeUnit.SECONDS).closeFuture().await(TIMEOUT_S, TimeUnit.SECONDS);
+        assertThat(server.channel.get(TIMEOUT_S, TimeUnit.SECONDS).closeFuture().await(TIMEOUT_S, TimeUnit.SECONDS))
+                .as("the server closed the refused connection within %d s", TIMEOUT_S).isTrue();
+        assertThat(client.channel.get(TIMEOUT_S, TimeUnit.SECONDS).closeFuture().await(TIMEOUT_S, TimeUnit.SECONDS))
+                .as("the client's connection was closed within %d s", TIMEOUT_S).isTrue();
         assertThat(server.received).isEmpty();
         assertThat(client.received).isEmpty();
     }
