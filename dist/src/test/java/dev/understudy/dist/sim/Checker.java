@@ -10,8 +10,9 @@ import java.util.Set;
 
 /**
  * The nemesis invariants, checked on one finished schedule (numbers as in NemesisIT):
- * (1) never two nodes active, nor two nodes accepting writes, in one epoch; no node's epoch goes backwards;
- * nothing reports active outside a serving state; (2) every write acknowledged as replicated is in the final
+ * (1) never two nodes active, nor two nodes accepting writes, in one epoch; no write accepted in an epoch after
+ * the node's loop learned that a peer serves in a higher one (checked as the write commits); no node's epoch goes
+ * backwards; nothing reports active outside a serving state; (2) every write acknowledged as replicated is in the final
  * configuration, every other acknowledged write is there or reported as orphaned by its node; (3) after the
  * heal the pair converges (one master ACTIVE_PAIRED, one STANDBY, same revision and hash) within the quiet
  * period; (4) every write committed while its master served alone (no shadow connected) falls in a PUSH_FAILED error of that node,

@@ -116,6 +116,8 @@ final class SimNode {
     private long persistedAcked;
     private long deadlineToken;
     private long scheduledDeadline = Long.MAX_VALUE;
+    /** The highest epoch in which this node's loop was told a peer serves (observed, for the checker). */
+    long heardServingEpoch;
 
     // MasterRole
     private boolean listening;
@@ -311,6 +313,7 @@ final class SimNode {
     // ------------------------------------------------------------------ the failover loop (HaNode)
 
     void handle(FailoverEvent e) {
+        noteServingPeer(e);
         long gap = checkStall();
         if (ServingDecision.isStall(gap, timings) && !(e instanceof FailoverEvent.Stalled)) {
             handle(new FailoverEvent.Stalled(gap));
@@ -330,6 +333,16 @@ final class SimNode {
         if (e instanceof FailoverEvent.Tick && session != null && session.core.acked() > persistedAcked) {
             persistedAcked = session.core.acked();
             disk.lastAcked = persistedAcked;
+        }
+    }
+
+    private void noteServingPeer(FailoverEvent e) {
+        PeerInfo p = e instanceof FailoverEvent.PeerHeard x ? x.peer() : e instanceof FailoverEvent.Connected x ? x.peer()
+                : e instanceof FailoverEvent.PeerChecked x ? x.peer() : null;
+        if (p != null && p.active()) {
+            heardServingEpoch = Math.max(heardServingEpoch, p.epoch());
+        } else if (e instanceof FailoverEvent.DemoteReceived d) {
+            heardServingEpoch = Math.max(heardServingEpoch, d.epoch());
         }
     }
 
@@ -501,6 +514,10 @@ final class SimNode {
             throw new IllegalStateException("commit failed on " + id + ": " + e.getMessage(), e);
         }
         cluster.committed(this, w, r.revision(), publishedEpoch, published == HaState.ACTIVE_ALONE && session == null);
+        if (heardServingEpoch > publishedEpoch) {
+            cluster.violations.add("(1) " + id + " accepted a write in epoch " + publishedEpoch + " after its loop learned"
+                    + " that a peer serves in epoch " + heardServingEpoch + ": " + w);
+        }
         if (published != HaState.ACTIVE_PAIRED || !listening) {
             cluster.respond(this, w, Cluster.Outcome.ACK_NOT_REPLICATED);
             return;

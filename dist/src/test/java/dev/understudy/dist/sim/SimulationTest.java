@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * Runs many simulated schedules of a master/shadow pair ({@link Cluster}) and checks the nemesis
  * invariants on each ({@link Checker}). Schedule {@code i} uses seed {@code base + i}; the base seed is
  * printed first ({@code -Dsimulation.seed=S}, default 1; {@code random} for a fresh one). The number of
- * schedules is {@code -Dsimulation.schedules=N} (default 2000). A failing schedule is shrunk to the fewest
+ * schedules is {@code -Dsimulation.schedules=N} (default 2000); after {@code -Dsimulation.maxFailures} (default 5)
+ * failing schedules the rest are skipped. A failing schedule is shrunk to the fewest
  * faults that still fail, and printed with its trace and the one command that replays it:
  * {@code -Dsimulation.replay=SEED [-Dsimulation.drop=i,j]} runs that one schedule with its trace. The run ends
  * with one line {@code simulation: N schedules, V violations, T s}.
@@ -52,10 +53,13 @@ class SimulationTest {
         String given = System.getProperty("simulation.seed", "1").trim();
         long baseSeed = given.equals("random") ? System.nanoTime() & 0xffff_ffffL : Long.parseLong(given);
         int n = Integer.getInteger("simulation.schedules", 2000);
+        // shrinking a failure costs a few runs per fault: after this many failing schedules the rest is skipped
+        int maxFailures = Integer.getInteger("simulation.maxFailures", 5);
         System.out.println("simulation seed: " + baseSeed + " (schedules " + baseSeed + ".." + (baseSeed + n - 1) + ")");
         long started = System.nanoTime();
         Path base = base();
         int violations = 0;
+        int ran = 0;
         long replicated = 0;
         long unreplicated = 0;
         long alone = 0;
@@ -65,10 +69,11 @@ class SimulationTest {
         long faults = 0;
         List<String> failed = new ArrayList<>();
         try {
-            for (int i = 0; i < n; i++) {
+            for (int i = 0; i < n && failed.size() < maxFailures; i++) {
                 long seed = baseSeed + i;
                 Cluster c = new Cluster(seed, Set.of(), false, base);
                 List<String> v = c.run();
+                ran++;
                 faults += c.faults.size();
                 if (c.counts != null) {
                     replicated += c.counts.replicated();
@@ -90,8 +95,8 @@ class SimulationTest {
         double secs = (System.nanoTime() - started) / 1e9;
         System.out.printf("checked: %d faults, %d writes acknowledged as replicated, %d acknowledged without replication"
                 + " (%d of them while serving alone, %d reported orphaned), %d failovers, %d status samples; %.1f schedules/s%n",
-                faults, replicated, unreplicated, alone, orphaned, failovers, samples, n / secs);
-        System.out.printf("simulation: %d schedules, %d violations, %.1f s%n", n, violations, secs);
+                faults, replicated, unreplicated, alone, orphaned, failovers, samples, ran / secs);
+        System.out.printf("simulation: %d schedules, %d violations, %.1f s%n", ran, violations, secs);
         assertThat(failed).as("invariant violations (replay commands above)").isEmpty();
         // the run must have exercised what it claims to check
         assertThat(replicated).as("writes acknowledged as replicated").isGreaterThanOrEqualTo(20L * n);
