@@ -5,10 +5,8 @@ import dev.understudy.common.alert.AlertStore;
 import dev.understudy.common.alert.Severity;
 import dev.understudy.common.clock.Clock;
 import dev.understudy.common.home.Role;
-import dev.understudy.common.json.Json;
 import dev.understudy.common.store.ConfigStore;
 import dev.understudy.common.store.Head;
-import dev.understudy.common.store.Revision;
 import dev.understudy.ha.codec.HaFrameDecoder;
 import dev.understudy.ha.codec.HaPipeline;
 import dev.understudy.ha.failover.FailoverEvent;
@@ -29,6 +27,10 @@ import dev.understudy.ha.message.Nack;
 import dev.understudy.ha.message.Promote;
 import dev.understudy.ha.tls.HaTls;
 import dev.understudy.ha.tls.PinnedTrustManager;
+import dev.understudy.master.replication.FullTransfer;
+import dev.understudy.master.replication.ReplicationAction;
+import dev.understudy.master.replication.ReplicationSession;
+import dev.understudy.master.replication.ReplicationSource;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -50,7 +52,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -72,7 +73,7 @@ import org.slf4j.LoggerFactory;
 public final class MasterRole implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(MasterRole.class);
-    static final int CHUNK_BYTES = 1 << 20;
+    static final int CHUNK_BYTES = FullTransfer.CHUNK_BYTES;
     static final int MAX_DELTA_REVISIONS = 1000;
     static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(5);
 
@@ -240,7 +241,7 @@ public final class MasterRole implements AutoCloseable {
             return f;
         }
         synchronized (waiters) {
-            if (s.acked >= revision) {
+            if (s.acked() >= revision) {
                 f.complete(true);
                 return f;
             }
@@ -280,7 +281,7 @@ public final class MasterRole implements AutoCloseable {
     /** The newest revision the shadow acknowledged (0 when none is connected). */
     public long ackedRevision() {
         ShadowSession s = session;
-        return s == null ? 0 : s.acked;
+        return s == null ? 0 : s.acked();
     }
 
     /** Tells the connected peer (if any) to step down. */
@@ -531,12 +532,12 @@ public final class MasterRole implements AutoCloseable {
                 if (session == shadow) {
                     session = null;
                     completeWaiters(0, true, false);
-                    lastAcked = shadow.acked;
+                    lastAcked = shadow.acked();
                     long head = store.head().revision();
-                    if (!closed && pairing.pinned() != null && shadow.acked < head) {
+                    if (!closed && pairing.pinned() != null && shadow.acked() < head) {
                         // the session ended before the shadow confirmed these: they are not on it
                         pushAlerts.failed(peerName(), "the connection to the shadow ended before it acknowledged "
-                                + PushAlerts.behind(shadow.acked, head));
+                                + PushAlerts.behind(shadow.acked(), head));
                     }
                     if (!closed) {
                         log.warn("shadow {} disconnected", shadow.nodeId);
@@ -566,22 +567,17 @@ public final class MasterRole implements AutoCloseable {
         return host + haAddress.substring(i);
     }
 
-    /** The connected shadow: pushes, acks, heartbeats, in-sync tracking, retries with backoff. */
+    /**
+     * The connected shadow: a thin adapter over {@link ReplicationSession}, which decides what to push, when a
+     * push failed, when the shadow is in sync; this class carries out its actions on the channel.
+     */
     private final class ShadowSession {
         final Channel channel;
         final String nodeId;
         final String address;
         final long connectedAtMillis = clock.currentTimeMillis();
         final String remoteHost;
-        volatile long acked;
-        long ackedHashRevision;
-        long sent;
-        boolean fullSyncInFlight;
-        long oldestUnackedAt = -1;
-        long backoffNanos;
-        long retryAt = -1;
-        long seq;
-        Boolean lastInSync;
+        final ReplicationSession core;
         ScheduledFuture<?> ticker;
 
         ShadowSession(Channel channel, Hello h, String address) {
@@ -589,43 +585,21 @@ public final class MasterRole implements AutoCloseable {
             this.nodeId = h.nodeId();
             this.address = address;
             this.remoteHost = channel.remoteAddress() instanceof InetSocketAddress a ? a.getAddress().getHostAddress() : null;
-            // the shadow's revision counts as acknowledged only when it is this master's history: a shadow
-            // whose history diverged (a former master) must not make unreplicated writes look replicated
-            boolean shared = store.hashAt(h.revision()).map(x -> x.equals(h.hash())).orElse(false);
-            this.acked = shared ? h.revision() : 0;
-            this.sent = this.acked;
+            this.core = new ReplicationSession(ReplicationSource.of(store), new ReplicationSession.Settings(
+                    settings.heartbeat().toNanos(), settings.request().toNanos(), MAX_BACKOFF_NANOS, MAX_DELTA_REVISIONS),
+                    h.nodeId(), h.revision(), h.hash());
             peer = new PeerView(h.nodeId(), address, h.state(), h.epoch(), h.revision(), h.hash(), clock.nanoTime());
         }
 
+        long acked() {
+            return core.acked();
+        }
+
         void start(boolean pairingAttempt) {
-            Head head = store.head();
             events.accept(new FailoverEvent.Connected(new PeerInfo(nodeId, Role.SHADOW, peer.epoch(), false, peer.revision())));
-            long shadowRev = peer.revision();
-            String shadowHash = peer.hash();
-            if (pairingAttempt) {
-                fullSync("pairing: a newly attached shadow always gets a full transfer");
-            } else if (shadowRev == head.revision() && head.hash().equals(shadowHash)) {
-                log.info("shadow {} is in sync at revision {}", nodeId, shadowRev);
-                inSync(true);
-                pushAlerts.caughtUp(peerName(), shadowRev);
-            } else if (shadowRev > head.revision()) {
-                fullSync("shadow is at revision " + shadowRev + ", ahead of this master's " + head.revision()
-                        + ": its history diverged");
-            } else {
-                Optional<String> hashThen = store.hashAt(shadowRev);
-                if (hashThen.isEmpty()) {
-                    fullSync("the journal no longer holds revision " + shadowRev + " (oldest retained base: "
-                            + store.oldestRetainedBase() + ")");
-                } else if (!hashThen.get().equals(shadowHash)) {
-                    fullSync("shadow's revision " + shadowRev + " has a different hash: its history diverged");
-                } else {
-                    log.info("shadow {} at revision {} catches up by deltas to {}", nodeId, shadowRev, head.revision());
-                    pump();
-                }
-            }
+            perform(core.start(pairingAttempt, epoch.getAsLong(), state.get(), clock.nanoTime()));
             long every = settings.heartbeat().toNanos();
             ticker = channel.eventLoop().scheduleAtFixedRate(this::tick, every, every, TimeUnit.NANOSECONDS);
-            channel.writeAndFlush(heartbeat());
         }
 
         void stop() {
@@ -634,184 +608,84 @@ public final class MasterRole implements AutoCloseable {
             }
         }
 
-        Heartbeat heartbeat() {
-            Head h = store.head();
-            return new Heartbeat(epoch.getAsLong(), h.revision(), h.hash(), ++seq, Role.MASTER.wireName(), state.get());
-        }
-
         void tick() {
-            channel.writeAndFlush(heartbeat());
-            long now = clock.nanoTime();
-            if (oldestUnackedAt >= 0 && now - oldestUnackedAt > settings.request().toNanos() && retryAt < 0) {
-                pushFailed("revision " + sent + " not acknowledged within " + settings.request().toMillis() + " ms");
-            }
-            if (retryAt >= 0 && now >= retryAt) {
-                retryAt = -1;
-                sent = acked;
-                oldestUnackedAt = -1;
-                pump();
-            }
+            perform(core.tick(epoch.getAsLong(), state.get(), clock.nanoTime()));
         }
 
-        void pushFailed(String what) {
-            pushAlerts.failed(peerName(), what);
-            events.accept(new FailoverEvent.PushFailed(what));
-            backoffNanos = backoffNanos == 0 ? settings.heartbeat().toNanos() : Math.min(backoffNanos * 2, MAX_BACKOFF_NANOS);
-            retryAt = clock.nanoTime() + backoffNanos;
-            inSync(false);
-        }
-
-        /** Sends every revision after {@code sent}, in batches; falls back to a full transfer. */
         void pump() {
-            if (fullSyncInFlight || !channel.isActive() || retryAt >= 0) {
-                return;
+            if (channel.isActive()) {
+                perform(core.committed(epoch.getAsLong(), clock.nanoTime()));
             }
-            Head head = store.head();
-            if (head.revision() <= sent) {
-                return;
-            }
-            Optional<List<Revision>> changes = store.changesSince(sent);
-            if (changes.isEmpty()) {
-                fullSync("the shadow fell behind the journal's retention (at revision " + sent + ")");
-                return;
-            }
-            List<Revision> all = changes.get();
-            long base = sent;
-            String baseHash = store.hashAt(base).orElse(null);
-            if (baseHash == null) {
-                fullSync("the journal no longer holds revision " + base);
-                return;
-            }
-            for (int i = 0; i < all.size(); i += MAX_DELTA_REVISIONS) {
-                List<Revision> batch = all.subList(i, Math.min(all.size(), i + MAX_DELTA_REVISIONS));
-                channel.write(new Delta(epoch.getAsLong(), base, baseHash, batch));
-                Revision last = batch.get(batch.size() - 1);
-                base = last.revision();
-                baseHash = last.hash();
-                pushes.incrementAndGet();
-            }
-            channel.flush();
-            sent = base;
-            if (oldestUnackedAt < 0) {
-                oldestUnackedAt = clock.nanoTime();
-            }
-        }
-
-        void fullSync(String reason) {
-            var snap = store.snapshot();
-            byte[] bytes = Json.toBytes(snap.document().toJson());
-            int chunks = Math.max(1, (bytes.length + CHUNK_BYTES - 1) / CHUNK_BYTES);
-            long id = transfers.incrementAndGet();
-            log.info("full transfer {} to shadow {}: revision {}, {} bytes in {} chunks ({})", id, nodeId,
-                    snap.revision(), bytes.length, chunks, reason);
-            for (int c = 0; c < chunks; c++) {
-                int from = c * CHUNK_BYTES;
-                byte[] data = Arrays.copyOfRange(bytes, from, Math.min(bytes.length, from + CHUNK_BYTES));
-                channel.write(new FullSync(epoch.getAsLong(), id, snap.revision(), snap.hash(), c, chunks, bytes.length,
-                        reason, data));
-            }
-            channel.flush();
-            pushes.incrementAndGet();
-            fullSyncInFlight = true;
-            sent = snap.revision();
-            oldestUnackedAt = clock.nanoTime();
-            inSync(false);
         }
 
         void onMessage(HaMessage msg) {
             long now = clock.nanoTime();
             if (msg instanceof Ack a) {
                 heard(a.epoch(), peer.state(), a.revision(), a.hash(), now);
-                boolean wasFull = fullSyncInFlight;
-                fullSyncInFlight = false;
-                if (a.revision() > acked) {
-                    lastPushAckedMillis = clock.currentTimeMillis();
-                }
-                acked = Math.max(acked, a.revision());
-                completeWaiters(acked, false, true);
-                backoffNanos = 0;
-                Head head = store.head();
-                if (acked >= sent) {
-                    oldestUnackedAt = -1;
-                } else {
-                    oldestUnackedAt = now;
-                }
-                String expected = store.hashAt(a.revision()).orElse(null);
-                if (expected != null && !expected.equals(a.hash())) {
-                    inconsistent(a.revision(), a.hash(), expected);
-                    return;
-                }
-                if (acked >= sent) {
-                    // everything pushed so far is acknowledged: in sync, even under a steady write load
-                    pushAlerts.caughtUp(peerName(), acked);
-                    inSync(true);
-                }
-                if (wasFull || acked < head.revision()) {
-                    pump();
-                }
             } else if (msg instanceof Nack n) {
                 heard(n.epoch(), peer.state(), n.revision(), n.hash(), now);
-                fullSyncInFlight = false;
-                pushAlerts.failed(peerName(), "the shadow refused the push: " + n.reason());
-                events.accept(new FailoverEvent.PushFailed(n.reason()));
-                if (n.needFull()) {
-                    fullSync("the shadow asked for it: " + n.reason());
-                }
             } else if (msg instanceof Heartbeat hb) {
                 heard(hb.epoch(), hb.state(), hb.revision(), hb.hash(), now);
                 events.accept(new FailoverEvent.PeerHeard(new PeerInfo(nodeId, Role.SHADOW, hb.epoch(),
                         PeerView.isActive(hb.state()), hb.revision())));
-                Head head = store.head();
-                if (fullSyncInFlight) {
-                    return; // the shadow still reports its old state until the transfer is installed
-                }
-                if (hb.revision() == head.revision()) {
-                    if (!hb.hash().equals(head.hash())) {
-                        inconsistent(hb.revision(), hb.hash(), head.hash());
-                    } else {
-                        alerts.resolve(AlertCategory.CONFIG_INCONSISTENT, "shadow");
-                        pushAlerts.caughtUp(peerName(), hb.revision());
-                        inSync(true);
-                    }
-                }
             } else if (msg instanceof Demote d) {
                 events.accept(new FailoverEvent.DemoteReceived(d.epoch(), nodeId));
+                return;
             } else if (msg instanceof Bye bye) {
                 log.info("shadow {} closes the HA connection: {} ({})", nodeId, bye.reason(), bye.code());
                 channel.close();
+                return;
             } else if (msg instanceof Hello) {
                 log.warn("closing HA connection from shadow {}: a second HELLO", nodeId);
                 channel.close();
+                return;
             }
+            perform(core.received(msg, epoch.getAsLong(), now));
         }
 
-        private void inconsistent(long revision, String theirs, String ours) {
-            alerts.raise(Severity.ERROR, AlertCategory.CONFIG_INCONSISTENT, "shadow",
-                    "Shadow " + nodeId + " has a different configuration at revision " + revision + " (hash "
-                            + shorten(theirs) + ", master " + shorten(ours) + "); a full resync was started and repairs"
-                            + " it automatically. If this recurs, check the shadow's disk.");
-            inSync(false);
-            if (!fullSyncInFlight) {
-                fullSync("config hash mismatch at revision " + revision);
+        private void perform(List<ReplicationAction> actions) {
+            boolean written = false;
+            for (ReplicationAction a : actions) {
+                if (a instanceof ReplicationAction.Send x) {
+                    channel.write(x.message());
+                    written = true;
+                    if (x.message() instanceof Delta) {
+                        pushes.incrementAndGet();
+                    }
+                } else if (a instanceof ReplicationAction.SendFullSync x) {
+                    long id = transfers.incrementAndGet();
+                    List<FullSync> chunks = FullTransfer.chunks(epoch.getAsLong(), id, x.snapshot(), x.reason(), CHUNK_BYTES);
+                    log.info("full transfer {} to shadow {}: revision {}, {} bytes in {} chunks ({})", id, nodeId,
+                            x.snapshot().revision(), chunks.get(0).totalBytes(), chunks.size(), x.reason());
+                    chunks.forEach(channel::write);
+                    written = true;
+                    pushes.incrementAndGet();
+                } else if (a instanceof ReplicationAction.PushFailed x) {
+                    pushAlerts.failed(peerName(), x.what());
+                    events.accept(new FailoverEvent.PushFailed(x.what()));
+                } else if (a instanceof ReplicationAction.CaughtUp x) {
+                    pushAlerts.caughtUp(peerName(), x.revision());
+                } else if (a instanceof ReplicationAction.InSyncChanged x) {
+                    if (x.inSync()) {
+                        log.info("shadow {} is in sync at revision {}", nodeId, core.acked());
+                    }
+                    events.accept(new FailoverEvent.SyncProgress(x.inSync()));
+                } else if (a instanceof ReplicationAction.AckedUpTo x) {
+                    lastPushAckedMillis = clock.currentTimeMillis();
+                    completeWaiters(x.revision(), false, true);
+                } else if (a instanceof ReplicationAction.RaiseAlert x) {
+                    alerts.raise(x.severity(), x.category(), x.key(), x.message());
+                } else if (a instanceof ReplicationAction.ResolveAlert x) {
+                    alerts.resolve(x.category(), x.key());
+                }
+            }
+            if (written) {
+                channel.flush();
             }
         }
 
         private void heard(long e, String st, long rev, String hash, long now) {
             peer = new PeerView(nodeId, address, st, e, rev, hash, now);
         }
-
-        private void inSync(boolean now) {
-            if (lastInSync == null || lastInSync != now) {
-                lastInSync = now;
-                events.accept(new FailoverEvent.SyncProgress(now));
-            }
-        }
     }
-
-    static String shorten(String h) {
-        return h == null ? "null" : h.length() > 12 ? h.substring(0, 12) : h;
-    }
-
-
-
 }

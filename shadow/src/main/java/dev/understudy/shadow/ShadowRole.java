@@ -225,11 +225,9 @@ public final class ShadowRole implements AutoCloseable {
         private boolean established;
         private boolean reported;
         private long seq;
-        private int behindBeats;
         private long lastHeardPosted;
         private boolean unsyncedAck;
-        private long revisionAtLastBeat = -1;
-        private Boolean lastInSync;
+        private final ShadowSync sync = new ShadowSync();
         private ScheduledFuture<?> heartbeats;
         private ScheduledFuture<?> helloTimeout;
 
@@ -418,47 +416,29 @@ public final class ShadowRole implements AutoCloseable {
             events.accept(new FailoverEvent.PeerHeard(new PeerInfo(peer.nodeId(), Role.MASTER, hb.epoch(),
                     PeerView.isActive(hb.state()), hb.revision())));
             Head h = replica.head();
-            if (replica.transferInProgress()) {
-                return;
+            ShadowSync.Verdict v = sync.onHeartbeat(hb.revision(), hb.hash(), h, replica.transferInProgress());
+            if (v.hashMismatch()) {
+                alerts.raise(Severity.ERROR, AlertCategory.CONFIG_INCONSISTENT, "master",
+                        "Configuration differs from the master at revision " + h.revision() + " (hash "
+                                + ShadowReplica.shortHash(h.hash()) + " here, " + ShadowReplica.shortHash(hb.hash())
+                                + " on the master); a full resync was requested and repairs it automatically.");
+                ctx.writeAndFlush(new Nack(epoch.getAsLong(), "config hash differs at revision " + h.revision(), true,
+                        h.revision(), h.hash()));
+            } else if (v.hashMatch()) {
+                alerts.resolve(AlertCategory.CONFIG_INCONSISTENT, "master");
             }
-            if (hb.revision() == h.revision()) {
-                behindBeats = 0;
-                if (hb.hash().equals(h.hash())) {
-                    inSync(true);
-                    alerts.resolve(AlertCategory.CONFIG_INCONSISTENT, "master");
-                } else {
-                    alerts.raise(Severity.ERROR, AlertCategory.CONFIG_INCONSISTENT, "master",
-                            "Configuration differs from the master at revision " + h.revision() + " (hash "
-                                    + ShadowReplica.shortHash(h.hash()) + " here, " + ShadowReplica.shortHash(hb.hash())
-                                    + " on the master); a full resync was requested and repairs it automatically.");
-                    inSync(false);
-                    behindBeats = 0;
-                    ctx.writeAndFlush(new Nack(epoch.getAsLong(), "config hash differs at revision " + h.revision(), true,
-                            h.revision(), h.hash()));
-                }
-            } else if (hb.revision() > h.revision()) {
-                // pushes are in flight; only a lag that makes no progress across heartbeats counts
-                behindBeats = h.revision() == revisionAtLastBeat ? behindBeats + 1 : 0;
-                if (behindBeats >= 3) {
-                    inSync(false);
-                }
-            } else {
-                behindBeats = 0;
-                inSync(false);
-            }
+            inSync(v.inSync());
         }
 
         private void afterApply(HaMessage reply) {
-            if (reply instanceof Ack a && a.revision() >= peer.revision()) {
-                behindBeats = 0;
-                inSync(true);
+            if (reply instanceof Ack a) {
+                inSync(sync.onAcked(a.revision(), peer.revision()));
             }
         }
 
-        private void inSync(boolean now) {
-            if (lastInSync == null || lastInSync != now) {
-                lastInSync = now;
-                events.accept(new FailoverEvent.SyncProgress(now));
+        private void inSync(Boolean changed) {
+            if (changed != null) {
+                events.accept(new FailoverEvent.SyncProgress(changed));
             }
         }
 

@@ -229,7 +229,7 @@ public final class HaNode implements AutoCloseable {
         }
         try {
             long gap = checkStall();
-            if (gap >= Math.max(timings.takeover() / 2, 10 * timings.heartbeat() / 4) && !(e instanceof FailoverEvent.Stalled)) {
+            if (ServingDecision.isStall(gap, timings) && !(e instanceof FailoverEvent.Stalled)) {
                 // silence measured across this node's own stall is not the peer's: the machine discounts it
                 handle(new FailoverEvent.Stalled(gap));
             }
@@ -263,7 +263,7 @@ public final class HaNode implements AutoCloseable {
         long now = clock.nanoTime();
         long gap = now - lastLoopNanos;
         lastLoopNanos = now;
-        if (gap >= timings.takeover() && serving && fs.paired() && fs.state().serving() && !heldAfterStall) {
+        if (ServingDecision.holdAfterStall(gap, timings, serving, fs.paired(), fs.state(), heldAfterStall)) {
             log.warn("this node did not run for {} ms (paused or starved; takeoverDelay {} ms): the shadow may have taken"
                     + " over, so serving stops until the peer is checked", gap / 1_000_000, timings.takeover() / 1_000_000);
             heldAfterStall = true;
@@ -278,16 +278,15 @@ public final class HaNode implements AutoCloseable {
         if (!heldAfterStall) {
             return;
         }
-        if (!fs.state().serving()) {
-            heldAfterStall = false; // stepped down: nothing to resume
-        } else if (e instanceof FailoverEvent.PeerChecked && fs.state() != HaState.DEMOTING) {
+        ServingDecision.HoldAfterStep next = ServingDecision.afterStep(fs.state(), e);
+        if (next != ServingDecision.HoldAfterStep.KEEP) {
             heldAfterStall = false;
-            if (!serving) {
-                log.info("peer checked after the pause: no other node serves in a higher epoch; serving again in epoch {}",
-                        fs.epoch());
-                serving = true;
-                hooks.startServing(fs.epoch());
-            }
+        }
+        if (next == ServingDecision.HoldAfterStep.SERVE && !serving) {
+            log.info("peer checked after the pause: no other node serves in a higher epoch; serving again in epoch {}",
+                    fs.epoch());
+            serving = true;
+            hooks.startServing(fs.epoch());
         }
     }
 
@@ -717,14 +716,12 @@ public final class HaNode implements AutoCloseable {
 
     /** Whether this node accepts writes now (an active master not handing over). */
     public boolean acceptsWrites() {
-        HaState s = published;
-        return s.serving() && s != HaState.DEMOTING && !writesStopped && !heldAfterStall && !stalledNow();
+        return ServingDecision.acceptsWrites(published, writesStopped, heldAfterStall, stalledNow());
     }
 
     /** Whether this node serves now; false also between a long pause and the loop noticing it. */
     public boolean serving() {
-        // both: the data plane runs and the published state is a serving one (no "active" while PROMOTING)
-        return serving && published.serving() && !stalledNow();
+        return ServingDecision.serving(serving, published, stalledNow());
     }
 
     /**
@@ -736,8 +733,7 @@ public final class HaNode implements AutoCloseable {
     }
 
     private boolean stalledNow() {
-        // answered on other threads, possibly before the loop has run after a resume: do not vouch for serving then
-        return settings.peerAddress() != null && clock.nanoTime() - lastLoopNanos >= timings.takeover();
+        return ServingDecision.stalledNow(settings.peerAddress() != null, clock.nanoTime(), lastLoopNanos, timings);
     }
 
     public HaState state() {
