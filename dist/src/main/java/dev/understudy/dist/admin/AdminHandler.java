@@ -49,11 +49,14 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final NodeRuntime node;
     private final Authenticator auth;
     private final NodeMetrics metrics;
+    /** On the local admin socket the socket file's permission has admitted the client already. */
+    private final boolean local;
 
-    AdminHandler(NodeRuntime node, Authenticator auth, NodeMetrics metrics) {
+    AdminHandler(NodeRuntime node, Authenticator auth, NodeMetrics metrics, boolean local) {
         this.node = node;
         this.auth = auth;
         this.metrics = metrics;
+        this.local = local;
     }
 
     /** A response before it is encoded. */
@@ -91,7 +94,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 write(ctx, req, ConsoleAssets.serve(path));
                 return;
             } else if (path.equals("/metrics") || path.startsWith(API)) {
-                if (!auth.authenticate(req.headers().get(HttpHeaderNames.AUTHORIZATION))) {
+                if (!local && !auth.authenticate(req.headers().get(HttpHeaderNames.AUTHORIZATION))) {
                     FullHttpResponse r = response(HttpResponseStatus.UNAUTHORIZED, Json.object().put("error",
                             "authorization: missing or wrong (expected: Bearer <admin.token> or basic auth of an admin user)"));
                     // the console logs in with its own form: no browser login box for its requests

@@ -37,13 +37,14 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The admin HTTPS server: TLS on the node's own key and certificate, HTTP/1.1, bodies up to
- * {@link #MAX_BODY} bytes. Requests are handled off the I/O thread because writes fsync and basic
+ * {@link #MAX_BODY} bytes; beside it the same API on the local admin socket ({@link LocalAdminSocket}). Requests are handled off the I/O thread because writes fsync and basic
  * auth runs PBKDF2.
  */
 public final class AdminServer implements AutoCloseable {
@@ -59,6 +60,7 @@ public final class AdminServer implements AutoCloseable {
     private final ChannelGroup connections;
     private final Channel channel;
     private final int port;
+    private Optional<LocalAdminSocket> local = Optional.empty();
 
     private AdminServer(EventLoopGroup boss, EventLoopGroup workers, EventExecutorGroup handlers,
                         ChannelGroup connections, Channel channel) {
@@ -94,12 +96,13 @@ public final class AdminServer implements AutoCloseable {
                             p.addLast("http", new HttpServerCodec());
                             p.addLast("keepAlive", new HttpServerKeepAliveHandler());
                             p.addLast("aggregator", new JsonErrorAggregator(MAX_BODY));
-                            p.addLast(handlers, "handler", new AdminHandler(node, auth, metrics));
+                            p.addLast(handlers, "handler", new AdminHandler(node, auth, metrics, false));
                         }
                     });
             Channel ch = b.bind(host, port).syncUninterruptibly().channel();
             AdminServer server = new AdminServer(boss, workers, handlers, connections, ch);
             log.info("admin API listening on https://{}:{}", host, server.port);
+            server.local = LocalAdminSocket.start(node, node.home().adminSocket(), auth, metrics, handlers, connections);
             return server;
         } catch (Exception e) { // Netty rethrows the checked BindException undeclared
             shutdown(boss, workers, handlers);
@@ -129,6 +132,7 @@ public final class AdminServer implements AutoCloseable {
 
     @Override
     public void close() {
+        local.ifPresent(LocalAdminSocket::close);
         channel.close().syncUninterruptibly();
         // open keep-alive connections first, while the executors their pipelines use still run
         connections.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
