@@ -68,6 +68,11 @@ public final class NodeHome {
         return root.resolve("admin.token");
     }
 
+    /** The local admin socket (UNIX domain, mode 0600) of a running node, for the CLI on this machine. */
+    public Path adminSocket() {
+        return root.resolve("admin.sock");
+    }
+
     public Path roleChangeHook() {
         return root.resolve("hooks").resolve("on-role-change");
     }

@@ -51,11 +51,14 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final NodeRuntime node;
     private final Authenticator auth;
     private final NodeMetrics metrics;
+    /** On the local admin socket the socket file's permission has admitted the client already. */
+    private final boolean local;
 
-    AdminHandler(NodeRuntime node, Authenticator auth, NodeMetrics metrics) {
+    AdminHandler(NodeRuntime node, Authenticator auth, NodeMetrics metrics, boolean local) {
         this.node = node;
         this.auth = auth;
         this.metrics = metrics;
+        this.local = local;
     }
 
     /** A response before it is encoded. */
@@ -94,25 +97,27 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 write(ctx, req, ConsoleAssets.serve(path, node.settings().nodeId(), node.role().wireName()));
                 return;
             } else if (path.equals("/metrics") || path.startsWith(API)) {
-                // the console's own requests say so: its login is logged and throttled as the console's
-                LoginGuard.Door door = "XMLHttpRequest".equals(req.headers().get("X-Requested-With"))
-                        ? LoginGuard.Door.CONSOLE : LoginGuard.Door.ADMIN_API;
-                LoginGuard.Result login = auth.authenticate(req.headers().get(HttpHeaderNames.AUTHORIZATION),
-                        source(ctx), door);
-                if (login.outcome() == LoginGuard.Outcome.THROTTLED) {
-                    FullHttpResponse r = response(HttpResponseStatus.TOO_MANY_REQUESTS, Json.object().put("error",
-                            "authorization: too many failed logins from " + source(ctx) + " (expected: wait "
-                                    + login.retryAfterSeconds() + " s, then retry with the right user and password)"));
-                    r.headers().set(HttpHeaderNames.RETRY_AFTER, login.retryAfterSeconds());
-                    write(ctx, req, r);
-                    return;
-                }
-                if (!login.ok()) {
-                    // no WWW-Authenticate: a browser must not pop up its own login box and then keep
-                    // sending the credentials it cached with requests that foreign pages make
-                    write(ctx, req, response(HttpResponseStatus.UNAUTHORIZED, Json.object().put("error",
-                            "authorization: missing or wrong (expected: Bearer <admin.token> or basic auth of an admin user)")));
-                    return;
+                if (!local) { // the local admin socket's file permission is its credential (mode 0600, peer uid checked)
+                    // the console's own requests say so: its login is logged and throttled as the console's
+                    LoginGuard.Door door = "XMLHttpRequest".equals(req.headers().get("X-Requested-With"))
+                            ? LoginGuard.Door.CONSOLE : LoginGuard.Door.ADMIN_API;
+                    LoginGuard.Result login = auth.authenticate(req.headers().get(HttpHeaderNames.AUTHORIZATION),
+                            source(ctx), door);
+                    if (login.outcome() == LoginGuard.Outcome.THROTTLED) {
+                        FullHttpResponse r = response(HttpResponseStatus.TOO_MANY_REQUESTS, Json.object().put("error",
+                                "authorization: too many failed logins from " + source(ctx) + " (expected: wait "
+                                        + login.retryAfterSeconds() + " s, then retry with the right user and password)"));
+                        r.headers().set(HttpHeaderNames.RETRY_AFTER, login.retryAfterSeconds());
+                        write(ctx, req, r);
+                        return;
+                    }
+                    if (!login.ok()) {
+                        // no WWW-Authenticate: a browser must not pop up its own login box and then keep
+                        // sending the credentials it cached with requests that foreign pages make
+                        write(ctx, req, response(HttpResponseStatus.UNAUTHORIZED, Json.object().put("error",
+                                "authorization: missing or wrong (expected: Bearer <admin.token> or basic auth of an admin user)")));
+                        return;
+                    }
                 }
                 if (path.equals("/metrics")) {
                     allow(req, HttpMethod.GET);

@@ -41,6 +41,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,7 +51,7 @@ import org.slf4j.LoggerFactory;
  * {@link #MAX_BODY} bytes. Requests are handled off the I/O thread because writes fsync and basic
  * auth runs PBKDF2. The door is bounded ({@link Limits}): connections per source address and in
  * total, a TLS handshake timeout, a deadline for each whole request, no client-initiated TLS 1.2
- * renegotiation; logins go through the node's {@link LoginGuard}.
+ * renegotiation; logins go through the node's {@link LoginGuard}. Beside it the same API on the local admin socket ({@link LocalAdminSocket}).
  */
 public final class AdminServer implements AutoCloseable {
 
@@ -93,6 +94,7 @@ public final class AdminServer implements AutoCloseable {
     private final ChannelGroup connections;
     private final Channel channel;
     private final int port;
+    private Optional<LocalAdminSocket> local = Optional.empty();
 
     private AdminServer(EventLoopGroup boss, EventLoopGroup workers, EventExecutorGroup handlers,
                         ChannelGroup connections, Channel channel) {
@@ -159,7 +161,7 @@ public final class AdminServer implements AutoCloseable {
                             p.addLast("keepAlive", new HttpServerKeepAliveHandler());
                             p.addLast("aggregator", new JsonErrorAggregator(MAX_BODY));
                             p.addLast("deadline", new RequestTimeoutHandler(limits.requestTimeout().toNanos()));
-                            p.addLast(handlers, "handler", new AdminHandler(node, auth, metrics));
+                            p.addLast(handlers, "handler", new AdminHandler(node, auth, metrics, false));
                         }
                     });
             Channel ch = b.bind(host, port).syncUninterruptibly().channel();
@@ -168,6 +170,7 @@ public final class AdminServer implements AutoCloseable {
                     + " connections per address and {} in total, bodies up to {} bytes)", host, server.port,
                     limits.requestTimeout(), limits.handshakeTimeout(), limits.maxConnectionsPerSource(),
                     limits.maxConnections(), MAX_BODY);
+            server.local = LocalAdminSocket.start(node, node.home().adminSocket(), auth, metrics, handlers, connections);
             return server;
         } catch (Exception e) { // Netty rethrows the checked BindException undeclared
             shutdown(boss, workers, handlers);
@@ -197,6 +200,7 @@ public final class AdminServer implements AutoCloseable {
 
     @Override
     public void close() {
+        local.ifPresent(LocalAdminSocket::close);
         channel.close().syncUninterruptibly();
         // open keep-alive connections first, while the executors their pipelines use still run
         connections.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
