@@ -380,9 +380,12 @@ public final class HaNode implements AutoCloseable {
         NodeState next = nodeState.withEpochRole(p.epoch(), p.role());
         if (p.role() == Role.MASTER && nodeState.role() == Role.SHADOW) {
             // a new tenure as master: what an earlier tenure's shadow acknowledged says nothing now; everything
-            // up to the current head is shared history (this node received it as shadow)
-            next = next.withLastAcked(store.revision());
-            persistedAcked = store.revision();
+            // up to the current head is shared history (this node received it as shadow) — unless this node
+            // stepped down and never caught up since (its orphan check is still pending): then its own revisions
+            // after that mark are not shared, and a later step-down must still report them (simulation seed 8326)
+            long shared = nodeState.orphanCheckFrom() != null ? nodeState.orphanCheckFrom() : store.revision();
+            next = next.withLastAcked(shared);
+            persistedAcked = shared;
         }
         try {
             home.saveState(next);

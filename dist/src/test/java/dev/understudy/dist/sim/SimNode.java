@@ -443,8 +443,9 @@ final class SimNode {
 
     private void persist(FailoverAction.PersistState p) {
         if (p.role() == Role.MASTER && disk.role == Role.SHADOW) {
-            disk.lastAcked = store.revision();
-            persistedAcked = store.revision();
+            long shared = disk.orphanCheckFrom != null ? disk.orphanCheckFrom : store.revision();
+            disk.lastAcked = shared;
+            persistedAcked = shared;
         }
         disk.epoch = p.epoch();
         disk.role = p.role();

@@ -23,6 +23,14 @@ import org.slf4j.LoggerFactory;
  * faults that still fail, and printed with its trace and the one command that replays it:
  * {@code -Dsimulation.replay=SEED [-Dsimulation.drop=i,j]} runs that one schedule with its trace. The run ends
  * with one line {@code simulation: N schedules, V violations, T s}.
+ *
+ * <p>What the simulation models and what it does not: a pair (no ZooKeeper groups); the HA channel's messages as
+ * records (no TLS, framing or pairing; admission is assumed done); a dropped chunk resets the connection (TLS would
+ * fail), a cut link holds data until the heal (TCP retransmits); "reorder" exists only across connections (old and
+ * new session, peer checks), never within one, as with TCP. The node's loop is a model of HaNode, MasterRole,
+ * ShadowRole and PeerChecker (SimNode) around the real cores and store; a change to those adapters must be mirrored
+ * there. The bugs put back on purpose and the seeds that caught them are in {@code REINJECTED-BUGS.md} beside this
+ * test.
  */
 class SimulationTest {
 
