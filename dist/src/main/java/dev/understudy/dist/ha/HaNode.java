@@ -379,11 +379,9 @@ public final class HaNode implements AutoCloseable {
     private void persist(FailoverAction.PersistState p) {
         NodeState next = nodeState.withEpochRole(p.epoch(), p.role());
         if (p.role() == Role.MASTER && nodeState.role() == Role.SHADOW) {
-            // a new tenure as master: what an earlier tenure's shadow acknowledged says nothing now; everything
-            // up to the current head is shared history (this node received it as shadow) — unless this node
-            // stepped down and never caught up since (its orphan check is still pending): then its own revisions
-            // after that mark are not shared, and a later step-down must still report them (simulation seed 8326)
-            long shared = nodeState.orphanCheckFrom() != null ? nodeState.orphanCheckFrom() : store.revision();
+            // a new tenure as master: what an earlier tenure's shadow acknowledged says nothing now (simulation
+            // seed 8326 for why a pending orphan check keeps its mark)
+            long shared = ServingDecision.newTenureAckedMark(nodeState.orphanCheckFrom(), store.revision());
             next = next.withLastAcked(shared);
             persistedAcked = shared;
         }

@@ -6,7 +6,7 @@ import dev.understudy.ha.failover.HaState;
 
 /**
  * The failover loop's serving decisions, written once: what status, the data plane and the admin API
- * report, and when the loop holds serving after its own stall. Pure functions of the loop's state
+ * report, when the loop holds serving after its own stall, and where a new tenure's acknowledged mark starts. Pure functions of the loop's state
  * and the time; the HA node and the whole-cluster simulation both read them from here.
  */
 public final class ServingDecision {
@@ -62,5 +62,15 @@ public final class ServingDecision {
             return HoldAfterStep.DROP;
         }
         return e instanceof FailoverEvent.PeerChecked && state != HaState.DEMOTING ? HoldAfterStep.SERVE : HoldAfterStep.KEEP;
+    }
+
+    /**
+     * The acknowledged mark a new tenure as master starts from: everything up to the head is shared history
+     * (this node received it as shadow), unless it stepped down and never caught up since ({@code
+     * orphanCheckFrom} still pending): then its own revisions after that mark are not shared, and a later
+     * step-down must still report them.
+     */
+    public static long newTenureAckedMark(Long orphanCheckFrom, long head) {
+        return orphanCheckFrom != null ? orphanCheckFrom : head;
     }
 }

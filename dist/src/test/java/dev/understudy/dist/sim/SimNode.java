@@ -443,7 +443,7 @@ final class SimNode {
 
     private void persist(FailoverAction.PersistState p) {
         if (p.role() == Role.MASTER && disk.role == Role.SHADOW) {
-            long shared = disk.orphanCheckFrom != null ? disk.orphanCheckFrom : store.revision();
+            long shared = ServingDecision.newTenureAckedMark(disk.orphanCheckFrom, store.revision());
             disk.lastAcked = shared;
             persistedAcked = shared;
         }

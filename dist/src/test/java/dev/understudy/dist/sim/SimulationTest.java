@@ -51,6 +51,28 @@ class SimulationTest {
         }
     }
 
+    /** Seeds beyond the default run that once found a real bug (REINJECTED-BUGS.md): each must pass, and check something. */
+    static final long[] FOUND_REAL_BUGS = {8326};
+
+    @Test
+    void seedsThatFoundRealBugsStayFixed() throws Exception {
+        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        Level before = root.getLevel();
+        root.setLevel(Level.OFF);
+        Path base = base();
+        try {
+            for (long seed : FOUND_REAL_BUGS) {
+                Cluster c = new Cluster(seed, Set.of(), false, base);
+                assertThat(c.run()).as("seed " + seed).isEmpty();
+                assertThat(c.counts.unreplicated()).as("seed " + seed + " still writes without replication").isPositive();
+                assertThat(c.counts.failovers()).as("seed " + seed + " still fails over").isGreaterThanOrEqualTo(3);
+            }
+        } finally {
+            Cluster.deleteTree(base);
+            root.setLevel(before);
+        }
+    }
+
     static Path base() throws Exception {
         Path shm = Path.of("/dev/shm");
         Path parent = Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
