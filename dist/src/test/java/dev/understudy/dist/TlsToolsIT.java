@@ -27,16 +27,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * The TLS a real master offers, checked with the tools an auditor would use: {@code openssl s_client}
- * and {@code sslscan} (Debian packages {@code openssl}, {@code sslscan}). The HA port admits only
- * TLS 1.3 with the pinned peer's certificate; the admin port (HTTPS for browsers and curl) offers
- * TLS 1.2 and 1.3 with strong suites only. Without the tools the test is skipped, except in CI
+ * The TLS a real master offers, checked with the tools an auditor would use: {@code openssl s_client},
+ * {@code sslscan} and {@code testssl} (Debian packages {@code openssl}, {@code sslscan}, {@code testssl.sh}).
+ * The HA port admits only TLS 1.3 with the pinned peer's certificate; the admin port (HTTPS for
+ * browsers and curl) offers TLS 1.2 and 1.3 with strong suites only and refuses client-initiated
+ * renegotiation. Without the tools the test is skipped, except in CI
  * (env {@code CI} set), where a missing tool fails it.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TlsToolsIT {
 
     private static final long TOOL_TIMEOUT_SECONDS = 60;
+    private static final long INPUT_GRACE_SECONDS = 10;
     /** Cipher-name fragments that mark a weak or unauthenticated suite. */
     private static final List<String> WEAK = List.of("NULL", "EXP", "RC4", "DES", "ADH", "AECDH", "ANON", "MD5", "PSK", "SRP");
 
@@ -151,6 +153,27 @@ class TlsToolsIT {
         }
     }
 
+    // ------------------------------------------------------------------ renegotiation, admin port
+
+    @Test
+    void adminPortRefusesClientInitiatedRenegotiation() throws Exception {
+        // s_client's interactive "R" renegotiates a TLS 1.2 session; the node answers with a fatal alert and closes
+        ToolResult r = toolWithInput("R\n", "openssl", "s_client", "-connect", "127.0.0.1:" + run.adminPort(),
+                "-servername", "localhost", "-tls1_2");
+        assertThat(r.output()).as(r.toString()).contains("Protocol  : TLSv1.2").contains("RENEGOTIATING")
+                .containsPattern("alert (handshake failure|no renegotiation)");
+    }
+
+    @Test
+    void testsslFindsNoRenegotiationWeaknessOnTheAdminPort() throws Exception {
+        requireTool("testssl");
+        ToolResult r = tool("testssl", "--quiet", "--color", "0", "--warnings", "off", "-R", "127.0.0.1:" + run.adminPort());
+        assertThat(r.output()).as(r.toString())
+                .containsPattern("Secure Renegotiation \\(RFC 5746\\)\\s+supported \\(OK\\)")
+                .containsPattern("Secure Client-Initiated Renegotiation\\s+not vulnerable \\(OK\\)")
+                .doesNotContain("VULNERABLE");
+    }
+
     private static void assertStrong(Scan scan) {
         assertThat(scan.disabled()).as(scan.raw()).contains("SSLv2", "SSLv3", "TLSv1.0", "TLSv1.1");
         assertThat(scan.ciphers()).as("accepted ciphers in:%n%s", scan.raw()).isNotEmpty();
@@ -209,6 +232,26 @@ class TlsToolsIT {
         Path out = Files.createTempFile(work, "tool", ".out");
         Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        if (!p.waitFor(TOOL_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            throw new AssertionError(String.join(" ", cmd) + ": did not finish within " + TOOL_TIMEOUT_SECONDS + " s:\n"
+                    + Files.readString(out, StandardCharsets.UTF_8));
+        }
+        return new ToolResult(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Runs a tool with {@code input} on its standard input, which stays open (s_client quits at end of
+     * input) until the tool ends or {@value #INPUT_GRACE_SECONDS} s have passed.
+     */
+    private ToolResult toolWithInput(String input, String... cmd) throws Exception {
+        Path out = Files.createTempFile(work, "tool", ".out");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        try (var stdin = p.getOutputStream()) {
+            stdin.write(input.getBytes(StandardCharsets.US_ASCII));
+            stdin.flush();
+            p.waitFor(INPUT_GRACE_SECONDS, TimeUnit.SECONDS);
+        }
         if (!p.waitFor(TOOL_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
             p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             throw new AssertionError(String.join(" ", cmd) + ": did not finish within " + TOOL_TIMEOUT_SECONDS + " s:\n"

@@ -441,13 +441,21 @@ public final class MasterRole implements AutoCloseable {
                 char[] pw = h.password().toCharArray();
                 CompletableFuture.supplyAsync(() -> {
                     try {
-                        return h.user() != null && pairing.verify(h.user(), pw, remoteHost);
+                        return h.user() == null ? PairingAuthority.Verdict.DENIED : pairing.verify(h.user(), pw, remoteHost);
                     } finally {
                         Arrays.fill(pw, '\0');
                     }
-                }).whenComplete((ok, err) -> ctx.executor().execute(() -> {
+                }).whenComplete((verdict, err) -> ctx.executor().execute(() -> {
                     pairingInFlight = false;
-                    if (err != null || !ok) {
+                    if (err == null && verdict.throttled()) {
+                        // the login guard logged it and keeps AUTH_FAILURES open; no alert per refusal
+                        refuse(ctx, "AUTH_THROTTLED", "shadow " + h.nodeId() + " from " + remoteHost
+                                + " was refused without checking its password: too many failed logins from that address"
+                                + " (wait " + verdict.retryAfterSeconds() + " s, then run `understudy attach` again with"
+                                + " the master's admin credentials)");
+                        return;
+                    }
+                    if (err != null || !verdict.accepted()) {
                         pairingRefused(ctx, "AUTH_FAILED", "shadow " + h.nodeId() + " from " + remoteHost
                                 + " gave a wrong admin user or password (use the master's admin credentials with"
                                 + " `understudy attach --user U --password-file F`)");

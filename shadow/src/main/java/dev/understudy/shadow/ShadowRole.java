@@ -450,7 +450,7 @@ public final class ShadowRole implements AutoCloseable {
         private void onBye(Bye bye) {
             String why = "master " + settings.master() + " closed the HA connection: " + bye.reason() + " (" + bye.code() + ")";
             log.warn("{}", why);
-            if ("AUTH_FAILED".equals(bye.code()) || "HOST_NOT_PERMITTED".equals(bye.code()) || "NOT_PAIRED".equals(bye.code())) {
+            if ("AUTH_FAILED".equals(bye.code()) || "AUTH_THROTTLED".equals(bye.code()) || "HOST_NOT_PERMITTED".equals(bye.code()) || "NOT_PAIRED".equals(bye.code())) {
                 alerts.raise(Severity.ERROR, AlertCategory.PAIRING_REJECTED, "master", why);
             } else if ("VERSION_MISMATCH".equals(bye.code())) {
                 alerts.raise(Severity.ERROR, AlertCategory.VERSION_MISMATCH, "master", why);

@@ -47,6 +47,7 @@ public final class LoginGuard {
         }
     }
 
+    private final Object[] stripes = new Object[64];
     private final LoginThrottle throttle;
     private final Clock clock;
     private final AlertStore alerts;
@@ -55,6 +56,9 @@ public final class LoginGuard {
         this.throttle = throttle;
         this.clock = clock;
         this.alerts = alerts;
+        for (int i = 0; i < stripes.length; i++) {
+            stripes[i] = new Object();
+        }
     }
 
     /** A guard with the default policy. */
@@ -71,6 +75,14 @@ public final class LoginGuard {
      * locked out; records the outcome.
      */
     public Result attempt(Door door, String source, String user, BooleanSupplier check) {
+        // one attempt of a source at a time: otherwise concurrent guesses all pass the check while the first
+        // failures are still hashing, and a guesser with N connections gets N - 1 extra checks per lockout
+        synchronized (stripes[Math.floorMod(source.hashCode(), stripes.length)]) {
+            return attemptAlone(door, source, user, check);
+        }
+    }
+
+    private Result attemptAlone(Door door, String source, String user, BooleanSupplier check) {
         LoginThrottle.Verdict v = throttle.check(source, clock.nanoTime());
         if (!v.allowed()) {
             if (v.firstRefusal()) {

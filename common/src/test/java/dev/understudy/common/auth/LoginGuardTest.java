@@ -60,4 +60,35 @@ class LoginGuardTest {
         assertThat(guard.attempt(LoginGuard.Door.CONSOLE, "192.0.2.7", "admin", () -> true).ok()).isTrue();
         assertThat(guard.throttle().check("192.0.2.7", clock.nanoTime()).failures()).isZero();
     }
+
+    /** Guessers on many connections at once get no more checks than one guesser: the lockout holds under concurrency. */
+    @Test
+    void concurrentGuessesFromOneSourceGetOnlyTheFreeChecks() throws Exception {
+        FakeClock clock = new FakeClock(); // time stands still: the first lockout never ends
+        AlertStore alerts = AlertStore.open(dir.resolve("alerts.json"), clock);
+        LoginGuard guard = LoginGuard.standard(clock, alerts);
+        AtomicInteger hashes = new AtomicInteger();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+        java.util.List<java.util.concurrent.Future<?>> all = new java.util.ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            all.add(pool.submit(() -> {
+                start.await();
+                for (int i = 0; i < 4; i++) {
+                    guard.attempt(LoginGuard.Door.ADMIN_API, "192.0.2.9", "admin", () -> {
+                        hashes.incrementAndGet();
+                        java.util.concurrent.locks.LockSupport.parkNanos(5_000_000); // a slow hash
+                        return false;
+                    });
+                }
+                return null;
+            }));
+        }
+        start.countDown();
+        for (var f : all) {
+            f.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        pool.shutdown();
+        assertThat(hashes).as("checks of 32 concurrent guesses").hasValue(LoginThrottle.Policy.DEFAULT.freeFailures());
+    }
 }

@@ -559,8 +559,11 @@ public final class HaNode implements AutoCloseable {
 
     private final class Authority implements PairingAuthority {
         @Override
-        public boolean verify(String user, char[] password, String source) {
-            return logins.attempt(LoginGuard.Door.HA_PAIRING, source, user, () -> credentials.verify(user, password)).ok();
+        public Verdict verify(String user, char[] password, String source) {
+            LoginGuard.Result r = logins.attempt(LoginGuard.Door.HA_PAIRING, source, user,
+                    () -> credentials.verify(user, password));
+            return r.ok() ? Verdict.ACCEPTED : r.outcome() == LoginGuard.Outcome.THROTTLED
+                    ? new Verdict(false, Math.max(1, r.retryAfterSeconds())) : Verdict.DENIED;
         }
 
         @Override

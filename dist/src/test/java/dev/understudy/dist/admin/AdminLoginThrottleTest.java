@@ -2,7 +2,12 @@ package dev.understudy.dist.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.understudy.common.alert.AlertCategory;
+import dev.understudy.common.auth.LoginGuard;
 import dev.understudy.common.clock.Clock;
 import dev.understudy.common.home.NodeHome;
 import dev.understudy.common.json.Json;
@@ -16,12 +21,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /** Failed logins over real HTTPS: each test has its own node, so its throttle starts empty. */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
@@ -83,10 +90,24 @@ class AdminLoginThrottleTest {
 
     @Test
     void aBurstRaisesAuthFailuresNamingTheSourceButNotThePassword() throws Exception {
-        for (int i = 0; i < 10; i++) {
-            int code = status("admin", "secret-guess-" + i, true).statusCode();
-            assertThat(code).isIn(401, 429);
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        Logger guardLog = (Logger) LoggerFactory.getLogger(LoginGuard.class);
+        logs.start();
+        guardLog.addAppender(logs);
+        try {
+            for (int i = 0; i < 10; i++) {
+                int code = status("admin", "secret-guess-" + i, true).statusCode();
+                assertThat(code).isIn(401, 429);
+            }
+        } finally {
+            guardLog.detachAppender(logs);
         }
+        // every checked failure at WARN with the source, then one line for the lockout's first refusal
+        List<ILoggingEvent> warnings = logs.list.stream().filter(e -> e.getLevel() == Level.WARN).toList();
+        assertThat(warnings).filteredOn(e -> e.getFormattedMessage().startsWith("failed login on the web console from 127.0.0.1"))
+                .hasSizeBetween(5, 6);
+        assertThat(warnings).filteredOn(e -> e.getFormattedMessage().contains("refused without checking")).hasSize(1);
+        assertThat(logs.list).noneMatch(e -> e.getFormattedMessage().contains("secret-guess"));
         var alert = node.alerts().open(AlertCategory.AUTH_FAILURES, "").orElseThrow();
         assertThat(alert.message()).startsWith("10 failed or refused logins within 60 s, the latest on the web console from 127.0.0.1")
                 .doesNotContain("secret-guess");

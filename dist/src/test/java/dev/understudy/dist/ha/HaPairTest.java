@@ -181,6 +181,32 @@ class HaPairTest {
     }
 
     @Test
+    void pairingAfterFiveWrongPasswordsIsRefusedUncheckedUntilTheLockoutEnds() throws Exception {
+        LocalPair.Node master = node("m", Role.MASTER, StoreOptions.defaults());
+        LocalPair.Node shadow = node("s", Role.SHADOW, StoreOptions.defaults());
+        for (int i = 0; i < 5; i++) {
+            String user = i % 2 == 0 ? "admin" : "nobody"; // an unknown user counts like a wrong password
+            assertThatThrownBy(() -> shadow.ha().attach(HostPort.parse(master.haAddress()), user,
+                    "guess".toCharArray(), null).join()).hasMessageContaining("wrong admin user or password");
+        }
+        // the right password, but from an address locked out for 2 s: refused without a check, and told so
+        assertThatThrownBy(() -> shadow.ha().attach(HostPort.parse(master.haAddress()), "admin", PASSWORD.clone(), null)
+                .join()).hasMessageContaining("refused without checking its password: too many failed logins");
+        assertThat(Files.exists(shadow.home.peerCrt())).isFalse();
+        assertThat(Files.exists(master.home.peerCrt())).as("the master pinned nothing").isFalse();
+        // once the lockout is over the right password pairs
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500)).until(() -> {
+            try {
+                shadow.ha().attach(HostPort.parse(master.haAddress()), "admin", PASSWORD.clone(), null).join();
+                return true;
+            } catch (CompletionException e) {
+                return false;
+            }
+        });
+        awaitPaired(shadow, master);
+    }
+
+    @Test
     void wrongFingerprintIsRefused() throws Exception {
         LocalPair.Node master = node("m", Role.MASTER, StoreOptions.defaults());
         LocalPair.Node shadow = node("s", Role.SHADOW, StoreOptions.defaults());

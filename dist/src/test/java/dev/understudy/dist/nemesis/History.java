@@ -15,7 +15,10 @@ final class History {
         ACK_NOT_REPLICATED,
         /** 409/503 or connection refused on every node tried: certainly not committed. */
         REJECTED,
-        /** A timeout or a broken connection after the request may have been sent: committed or not. */
+        /**
+         * A timeout or a broken connection after the request may have been sent, or an answer outside the API's
+         * contract (also recorded in {@link History#broken}): committed or not.
+         */
         INDETERMINATE
     }
 
@@ -32,4 +35,9 @@ final class History {
     final List<Write> writes = Collections.synchronizedList(new ArrayList<>());
     final List<Sample> samples = Collections.synchronizedList(new ArrayList<>());
     final List<Fault> faults = Collections.synchronizedList(new ArrayList<>());
+    /**
+     * What makes the history itself untrustworthy: an answer outside the API's contract, or the client or the
+     * sampler dying. Each is a violation: a check over a history with holes proves less than it claims.
+     */
+    final List<String> broken = Collections.synchronizedList(new ArrayList<>());
 }
