@@ -208,6 +208,8 @@ class OperatorExperienceIT {
                 work.resolve("admin-password").toString());
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertThat(attach.exit()).as(attach.toString()).isEqualTo(1);
+        // item 8: said before anything is sent
+        assertThat(attach.out()).contains("its admin users and passwords are replaced by the master's");
         int haPort = ok("status", "--home", masterHome.toString(), "--json").json().path("haPort").asInt();
         assertThat(attach.err()).contains("this looks like an admin port", "the HA port is 127.0.0.1:" + haPort);
         assertThat(ms).as("told within seconds, not after the 15 s HELLO timeout").isLessThan(10_000);

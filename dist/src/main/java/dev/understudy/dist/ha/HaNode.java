@@ -315,6 +315,9 @@ public final class HaNode implements AutoCloseable {
     private void perform(List<FailoverAction> actions, FailoverState before) {
         for (FailoverAction a : actions) {
             if (a instanceof FailoverAction.StopServing s) {
+                // refuse writes from this moment, not from publish() after the whole step-down: a write taken
+                // meanwhile would be acknowledged by a node that already knows it lost (nemesis seed 2008)
+                writesStopped = true;
                 if (serving) {
                     serving = false;
                     hooks.stopServing(s.reason());
@@ -432,6 +435,10 @@ public final class HaNode implements AutoCloseable {
         }
         if (c.from() == Role.MASTER && c.to() == Role.SHADOW) {
             long acked = Math.max(persistedAcked, master == null ? 0 : master.ackedRevision());
+            if (nodeState.orphanCheckFrom() != null) {
+                // an earlier tenure's check is still pending (promoted again before syncing): its revisions count too
+                acked = Math.min(acked, nodeState.orphanCheckFrom());
+            }
             // durable: a restart before the first resync must still report what the new master lacks
             saveOrphanCheck(acked);
             replica.checkOrphansFrom(acked, this::orphaned);
