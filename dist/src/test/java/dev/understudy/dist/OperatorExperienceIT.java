@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.understudy.common.testing.ProcessPauser;
 import dev.understudy.dist.testing.NodeProcess;
 import dev.understudy.dist.testing.PairedNodes;
+import dev.understudy.dist.testing.TestHomes;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -205,7 +206,7 @@ class OperatorExperienceIT {
         long t0 = System.nanoTime();
         NodeProcess.CliResult attach = cli("attach", "--home", shadowHome.toString(), "--master",
                 "127.0.0.1:" + run.adminPort(), "--user", PairedNodes.ADMIN_USER, "--password-file",
-                work.resolve("admin-password").toString());
+                work.resolve("admin-password").toString(), "--master-fingerprint", TestHomes.fingerprint(masterHome));
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertThat(attach.exit()).as(attach.toString()).isEqualTo(1);
         // item 8: said before anything is sent
