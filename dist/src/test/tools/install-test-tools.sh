@@ -17,19 +17,21 @@ for p in "${packages[@]}"; do
 done
 ((${#missing[@]})) || exit 0
 
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "install-test-tools: missing ${missing[*]} and no apt-get here: install them with your package manager," \
-       "or run only the unit tests: mvn -B test" >&2
-  exit 1
-fi
+# Cannot install: with CI set that is a failure; otherwise the tests that need a missing program skip, each
+# naming its package (skipped is not proven, so say so here once, loudly).
+cannot() {
+  echo "install-test-tools: missing ${missing[*]}: $1" >&2
+  if [ -n "${CI:-}" ]; then exit 1; fi
+  echo "install-test-tools: the tests that drive them will be SKIPPED (not proven); CI=true makes that a failure" >&2
+  exit 0
+}
+command -v apt-get >/dev/null 2>&1 || cannot "no apt-get here: install them with your package manager"
 if [ "$(id -u)" = 0 ]; then
   sudo=()
 elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
   sudo=(sudo -n)
 else
-  echo "install-test-tools: missing ${missing[*]}: run \`sudo apt-get install -y ${missing[*]}\` once, then mvn -B verify" \
-       "again (or run it as root)" >&2
-  exit 1
+  cannot "run \`sudo apt-get install -y ${missing[*]}\` once (or run mvn as root), then mvn -B verify again"
 fi
 echo "install-test-tools: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
