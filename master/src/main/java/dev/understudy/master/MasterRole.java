@@ -71,7 +71,10 @@ import org.slf4j.LoggerFactory;
 public final class MasterRole implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(MasterRole.class);
-    static final int CHUNK_BYTES = 1 << 20;
+    /** Full-transfer chunk size: small enough that the ack deadline sees progress often on a slow link. */
+    static final int CHUNK_BYTES = 256 * 1024;
+    /** Chunks written ahead of the one the socket is taking: keeps the link busy without queueing the snapshot. */
+    static final int CHUNKS_IN_FLIGHT = 2;
     static final int MAX_DELTA_REVISIONS = 1000;
     static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(5);
 
@@ -458,6 +461,8 @@ public final class MasterRole implements AutoCloseable {
         long ackedHashRevision;
         long sent;
         boolean fullSyncInFlight;
+        /** The full transfer being streamed, or the last one; only ever touched on the channel's event loop. */
+        Transfer transfer;
         long oldestUnackedAt = -1;
         long backoffNanos;
         long retryAt = -1;
@@ -523,7 +528,14 @@ public final class MasterRole implements AutoCloseable {
             channel.writeAndFlush(heartbeat());
             long now = clock.nanoTime();
             if (oldestUnackedAt >= 0 && now - oldestUnackedAt > settings.request().toNanos() && retryAt < 0) {
-                pushFailed("revision " + sent + " not acknowledged within " + settings.request().toMillis() + " ms");
+                pushFailed(fullSyncInFlight
+                        ? "full transfer of revision " + sent + " made no progress for " + settings.request().toMillis() + " ms"
+                        : "revision " + sent + " not acknowledged within " + settings.request().toMillis() + " ms");
+            } else if (fullSyncInFlight && transfer != null && retryAt < 0
+                    && now - transfer.startedAt > settings.request().toNanos() * transfer.chunks) {
+                // a shadow that keeps talking but never installs (stuck) must still read as a failed push
+                pushFailed("full transfer of revision " + sent + " not acknowledged within "
+                        + settings.request().toMillis() * transfer.chunks + " ms (requestTimeout per chunk)");
             }
             if (retryAt >= 0 && now >= retryAt) {
                 retryAt = -1;
@@ -577,6 +589,11 @@ public final class MasterRole implements AutoCloseable {
             }
         }
 
+        /**
+         * Starts a full transfer of the current snapshot. Its chunks are streamed, {@link #CHUNKS_IN_FLIGHT}
+         * at a time, each written when an earlier one has left for the socket: the outbound buffer never holds
+         * the whole snapshot, and heartbeats interleave with the chunks.
+         */
         void fullSync(String reason) {
             var snap = store.snapshot();
             byte[] bytes = Json.toBytes(snap.document().toJson());
@@ -584,18 +601,41 @@ public final class MasterRole implements AutoCloseable {
             long id = transfers.incrementAndGet();
             log.info("full transfer {} to shadow {}: revision {}, {} bytes in {} chunks ({})", id, nodeId,
                     snap.revision(), bytes.length, chunks, reason);
-            for (int c = 0; c < chunks; c++) {
-                int from = c * CHUNK_BYTES;
-                byte[] data = Arrays.copyOfRange(bytes, from, Math.min(bytes.length, from + CHUNK_BYTES));
-                channel.write(new FullSync(epoch.getAsLong(), id, snap.revision(), snap.hash(), c, chunks, bytes.length,
-                        reason, data));
-            }
-            channel.flush();
+            transfer = new Transfer(id, snap.revision(), snap.hash(), reason, bytes, chunks, clock.nanoTime());
             pushes.incrementAndGet();
             fullSyncInFlight = true;
             sent = snap.revision();
             oldestUnackedAt = clock.nanoTime();
             inSync(false);
+            for (int i = 0; i < CHUNKS_IN_FLIGHT; i++) {
+                writeNextChunk(transfer);
+            }
+        }
+
+        /**
+         * Writes the next chunk of {@code t} if it is still the transfer in flight. The ack deadline counts
+         * from the transfer's last progress: each chunk that leaves for the shadow restarts it, and so does each
+         * heartbeat of the shadow while it receives and installs (socket buffers hide how far it has read). A
+         * transfer that progresses is not a failed push; one that stalls for requestTimeout is, and so is one
+         * not acknowledged within requestTimeout per chunk in all.
+         */
+        private void writeNextChunk(Transfer t) {
+            if (t != transfer || !fullSyncInFlight || t.next >= t.chunks || !channel.isActive()) {
+                return;
+            }
+            int c = t.next++;
+            int from = c * CHUNK_BYTES;
+            byte[] data = Arrays.copyOfRange(t.bytes, from, Math.min(t.bytes.length, from + CHUNK_BYTES));
+            if (t.next == t.chunks) {
+                t.bytes = null; // every chunk is in the channel now: the snapshot bytes are not needed any more
+            }
+            channel.writeAndFlush(new FullSync(epoch.getAsLong(), t.id, t.revision, t.hash, c, t.chunks, t.totalBytes,
+                    t.reason, data)).addListener(f -> {
+                        if (f.isSuccess() && t == transfer && fullSyncInFlight) {
+                            oldestUnackedAt = clock.nanoTime();
+                            writeNextChunk(t);
+                        }
+                    });
         }
 
         void onMessage(HaMessage msg) {
@@ -640,7 +680,10 @@ public final class MasterRole implements AutoCloseable {
                         PeerView.isActive(hb.state()), hb.revision())));
                 Head head = store.head();
                 if (fullSyncInFlight) {
-                    return; // the shadow still reports its old state until the transfer is installed
+                    // the shadow still reports its old state until the transfer is installed; that it talks
+                    // while receiving and installing is the transfer's progress (see writeNextChunk)
+                    oldestUnackedAt = now;
+                    return;
                 }
                 if (hb.revision() == head.revision()) {
                     if (!hb.hash().equals(head.hash())) {
@@ -682,6 +725,30 @@ public final class MasterRole implements AutoCloseable {
                 lastInSync = now;
                 events.accept(new FailoverEvent.SyncProgress(now));
             }
+        }
+    }
+
+    /** One full transfer's snapshot bytes and where its stream stands. */
+    private static final class Transfer {
+        final long id;
+        final long revision;
+        final String hash;
+        final String reason;
+        final int chunks;
+        final long totalBytes;
+        final long startedAt;
+        byte[] bytes;
+        int next;
+
+        Transfer(long id, long revision, String hash, String reason, byte[] bytes, int chunks, long startedAt) {
+            this.id = id;
+            this.revision = revision;
+            this.hash = hash;
+            this.reason = reason;
+            this.bytes = bytes;
+            this.chunks = chunks;
+            this.totalBytes = bytes.length;
+            this.startedAt = startedAt;
         }
     }
 

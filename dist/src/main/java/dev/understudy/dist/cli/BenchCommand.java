@@ -65,10 +65,12 @@ final class BenchCommand implements Callable<Integer> {
                     out.put("documentBytes", r.documentBytes());
                     put(out.putObject("transferMs"), r.transfer());
                     put(out.putObject("attachToInSyncMs"), r.attach());
+                    out.put("falsePushFailed", r.pushFailures());
                     out.put("target", "full sync of 100,000 mappings < 3 s");
                     text = String.format("full transfer of %,d mappings (%,d bytes): %s   (target < 3000 ms)%n"
-                            + "attach (incl. the deliberately slow password check) to in sync: %s",
-                            r.mappings(), r.documentBytes(), r.transfer(), r.attach());
+                            + "attach (incl. the deliberately slow password check) to in sync: %s%n"
+                            + "PUSH_FAILED raised during transfers that progressed: %d   (target 0)",
+                            r.mappings(), r.documentBytes(), r.transfer(), r.attach(), r.pushFailures());
                 }
                 case "failover" -> {
                     FailoverBenchmark.Options o = FailoverBenchmark.Options.defaults(
