@@ -2,6 +2,7 @@ package dev.understudy.dist.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.understudy.common.json.Json;
+import dev.understudy.dist.bench.AllBenchmarks;
 import dev.understudy.dist.bench.FailoverBenchmark;
 import dev.understudy.dist.bench.Percentiles;
 import dev.understudy.dist.bench.PushBenchmark;
@@ -13,7 +14,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code understudy bench push|fullsync|failover [--json]}: runs a local pair in temporary homes and
+ * {@code understudy bench push|fullsync|failover|all [--json]}: runs a local pair in temporary homes and
  * prints medians and p99 against the targets of DESIGN.md §8, so operators can check their machine.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
@@ -22,7 +23,7 @@ final class BenchCommand implements Callable<Integer> {
 
     private final CliContext ctx;
 
-    @Parameters(index = "0", paramLabel = "push|fullsync|failover", description = "what to measure")
+    @Parameters(index = "0", paramLabel = "push|fullsync|failover|all", description = "what to measure")
     String what;
 
     @Option(names = "--json", description = "print the figures as JSON")
@@ -86,7 +87,13 @@ final class BenchCommand implements Callable<Integer> {
                     }
                     text = r.toText();
                 }
-                default -> throw CliException.usage("benchmark: " + what + " (expected: push, fullsync or failover)");
+                case "all" -> {
+                    AllBenchmarks all = AllBenchmarks.run(FailoverBenchmark.launcherFromSystemProperty(), dir,
+                            json ? System.err : ctx.out());
+                    ctx.out().println(json ? all.toJson() : all.toText());
+                    return 0;
+                }
+                default -> throw CliException.usage("benchmark: " + what + " (expected: push, fullsync, failover or all)");
             }
             ctx.out().println(json ? Json.pretty(out) : text);
             return 0;
