@@ -3,7 +3,6 @@ package dev.understudy.dist.bench;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.understudy.common.json.Json;
-import dev.understudy.dist.connector.ForwardingBenchmark;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Locale;

@@ -43,7 +43,7 @@ public final class Connector {
 
     /**
      * Reads grow up to 256 KiB (Netty's default stops at 64 KiB): bulk relaying then costs about a third
-     * less CPU per byte (measured with {@link ForwardingBenchmark}), and one read on top of the high water
+     * less CPU per byte (measured with dev.understudy.dist.bench.ForwardingBenchmark), and one read on top of the high water
      * mark still bounds what a direction holds.
      */
     static final RecvByteBufAllocator READS = new AdaptiveRecvByteBufAllocator(64, 16 * 1024, 256 * 1024);

@@ -1,4 +1,4 @@
-package dev.understudy.dist.connector;
+package dev.understudy.dist.bench;
 
 import dev.understudy.common.clock.Clock;
 import java.io.IOException;

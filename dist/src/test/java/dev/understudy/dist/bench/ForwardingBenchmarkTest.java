@@ -1,4 +1,4 @@
-package dev.understudy.dist.connector;
+package dev.understudy.dist.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,9 +1,11 @@
-package dev.understudy.dist.connector;
+package dev.understudy.dist.bench;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.understudy.common.clock.Clock;
 import dev.understudy.common.config.Mapping;
 import dev.understudy.common.json.Json;
+import dev.understudy.dist.connector.Connector;
+import dev.understudy.dist.connector.DataPlaneTransport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
