@@ -53,6 +53,7 @@ public final class AllBenchmarks {
         progress.println("bench all: node with 100,000 mappings (start, RSS, CLI) ...");
         NodeBenchmark.Result n = NodeBenchmark.run(launcher, dir.resolve("node"), 100_000, 3, 10);
         a.row("node", "start to ready (100,000 mappings) p50", n.startToReady().p50(), "ms", "< 1500", n.startToReady().p50() < 1500);
+        a.row("node", "ready -> admin API answers (100,000 mappings)", n.readyToAnsweringMillis(), "ms", "-", true);
         a.row("node", "peak RSS with 100,000 mappings", n.peakRssKiB() / 1024.0, "MiB", "< 256", n.peakRssKiB() / 1024.0 < 256);
         String via = n.localSocket() ? "admin.sock" : "HTTPS";
         a.row("cli", "status wall time p50 (" + via + ")", n.status().p50(), "ms", "< 200", n.status().p50() < 200);
