@@ -1,6 +1,9 @@
 package dev.understudy.dist.bench;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.understudy.common.alert.Alert;
+import dev.understudy.common.alert.AlertCategory;
+import dev.understudy.common.alert.Severity;
 import dev.understudy.common.clock.Clock;
 import dev.understudy.common.config.ChangeOp;
 import dev.understudy.common.config.ChangeSet;
@@ -36,7 +39,12 @@ public final class PushBenchmark {
     public record Result(Percentiles latency, double changesPerSecond, int writers, int throughputChanges) {}
 
     /** Figures of a full transfer. */
-    public record FullSyncResult(int mappings, long documentBytes, Percentiles transfer, Percentiles attach) {}
+    /**
+     * @param pushFailures PUSH_FAILED errors the master raised during the transfers; each transfer progressed
+     *                     to completion, so any is a false alarm
+     */
+    public record FullSyncResult(int mappings, long documentBytes, Percentiles transfer, Percentiles attach,
+                                 long pushFailures) {}
 
     private PushBenchmark() {}
 
@@ -102,21 +110,32 @@ public final class PushBenchmark {
             long[] samples = new long[runs];
             long[] transfers = new long[runs];
             Clock clock = Clock.system();
+            long falseFailures = 0;
             for (int r = 0; r < runs; r++) {
                 Path sdir = dir.resolve("shadow-" + r);
                 try (LocalPair.Node shadow = LocalPair.Node.init(sdir, "bench-shadow-" + r, Role.SHADOW, PASSWORD,
                         StoreOptions.defaults(), hb, Duration.ofSeconds(2)).start()) {
+                    long failedBefore = pushFailures(master);
                     long t0 = clock.nanoTime();
                     shadow.attachTo(master, PASSWORD, Duration.ofMinutes(2));
                     samples[r] = clock.nanoTime() - t0;
+                    falseFailures += pushFailures(master) - failedBefore;
                     transfers[r] = shadow.ha().lastTransferNanos();
                 }
                 // the master keeps one pairing: forget it before the next fresh shadow attaches
                 master.ha().detach(false).get(10, TimeUnit.SECONDS);
                 deleteTree(sdir);
             }
-            return new FullSyncResult(mappings, bytes, Percentiles.ofNanos(transfers), Percentiles.ofNanos(samples));
+            return new FullSyncResult(mappings, bytes, Percentiles.ofNanos(transfers), Percentiles.ofNanos(samples),
+                    falseFailures);
         }
+    }
+
+    /** How often the master has raised PUSH_FAILED as an error, resolved ones included. */
+    static long pushFailures(LocalPair.Node master) {
+        return master.alerts().list(true).stream()
+                .filter(a -> a.category() == AlertCategory.PUSH_FAILED && a.severity() == Severity.ERROR)
+                .mapToLong(Alert::count).sum();
     }
 
     static ObjectNode mapping(int k) {

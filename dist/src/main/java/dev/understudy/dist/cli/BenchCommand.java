@@ -2,7 +2,9 @@ package dev.understudy.dist.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.understudy.common.json.Json;
+import dev.understudy.dist.bench.AllBenchmarks;
 import dev.understudy.dist.bench.FailoverBenchmark;
+import dev.understudy.dist.bench.NodeBenchmark;
 import dev.understudy.dist.bench.Percentiles;
 import dev.understudy.dist.bench.PushBenchmark;
 import java.nio.file.Files;
@@ -13,7 +15,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code understudy bench push|fullsync|failover [--json]}: runs a local pair in temporary homes and
+ * {@code understudy bench push|fullsync|failover|all [--json]}: runs a local pair in temporary homes and
  * prints medians and p99 against the targets of DESIGN.md §8, so operators can check their machine.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
@@ -22,7 +24,7 @@ final class BenchCommand implements Callable<Integer> {
 
     private final CliContext ctx;
 
-    @Parameters(index = "0", paramLabel = "push|fullsync|failover", description = "what to measure")
+    @Parameters(index = "0", paramLabel = "push|fullsync|failover|node|all", description = "what to measure")
     String what;
 
     @Option(names = "--json", description = "print the figures as JSON")
@@ -31,7 +33,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--samples", description = "latency samples (push) / runs (fullsync, failover); default depends on the benchmark")
     Integer samples;
 
-    @Option(names = "--mappings", defaultValue = "100000", description = "mappings for fullsync (default ${DEFAULT-VALUE})")
+    @Option(names = "--mappings", defaultValue = "100000", description = "mappings for fullsync and node (default ${DEFAULT-VALUE})")
     int mappings;
 
     BenchCommand(CliContext ctx) {
@@ -65,10 +67,12 @@ final class BenchCommand implements Callable<Integer> {
                     out.put("documentBytes", r.documentBytes());
                     put(out.putObject("transferMs"), r.transfer());
                     put(out.putObject("attachToInSyncMs"), r.attach());
+                    out.put("falsePushFailed", r.pushFailures());
                     out.put("target", "full sync of 100,000 mappings < 3 s");
                     text = String.format("full transfer of %,d mappings (%,d bytes): %s   (target < 3000 ms)%n"
-                            + "attach (incl. the deliberately slow password check) to in sync: %s",
-                            r.mappings(), r.documentBytes(), r.transfer(), r.attach());
+                            + "attach (incl. the deliberately slow password check) to in sync: %s%n"
+                            + "PUSH_FAILED raised during transfers that progressed: %d   (target 0)",
+                            r.mappings(), r.documentBytes(), r.transfer(), r.attach(), r.pushFailures());
                 }
                 case "failover" -> {
                     FailoverBenchmark.Options o = FailoverBenchmark.Options.defaults(
@@ -84,7 +88,30 @@ final class BenchCommand implements Callable<Integer> {
                     }
                     text = r.toText();
                 }
-                default -> throw CliException.usage("benchmark: " + what + " (expected: push, fullsync or failover)");
+                case "node" -> {
+                    NodeBenchmark.Result r = NodeBenchmark.run(FailoverBenchmark.launcherFromSystemProperty(),
+                            dir.resolve("node"), mappings, 3, samples == null ? 10 : samples);
+                    out.put("mappings", r.mappings());
+                    put(out.putObject("startToReadyMs"), r.startToReady());
+                    out.put("readyToAnsweringMs", r.readyToAnsweringMillis());
+                    out.put("peakRssMiB", round(r.peakRssKiB() / 1024.0));
+                    put(out.putObject("cliStatusMs"), r.status());
+                    put(out.putObject("cliConfigPutMs"), r.configPut());
+                    out.put("cliOverLocalSocket", r.localSocket());
+                    out.put("targets", "start to ready < 1500 ms, RSS < 256 MiB, CLI < 200 ms");
+                    text = String.format("node with %,d mappings: start to ready %s   (target < 1500 ms)%n"
+                            + "ready -> admin API answers: %d ms; peak RSS %.1f MiB   (target < 256 MiB)%n"
+                            + "CLI (%s) status: %s, config put: %s   (target < 200 ms)", r.mappings(), r.startToReady(),
+                            r.readyToAnsweringMillis(), r.peakRssKiB() / 1024.0,
+                            r.localSocket() ? "admin.sock" : "HTTPS", r.status(), r.configPut());
+                }
+                case "all" -> {
+                    AllBenchmarks all = AllBenchmarks.run(FailoverBenchmark.launcherFromSystemProperty(), dir,
+                            json ? System.err : ctx.out());
+                    ctx.out().println(json ? all.toJson() : all.toText());
+                    return 0;
+                }
+                default -> throw CliException.usage("benchmark: " + what + " (expected: push, fullsync, failover, node or all)");
             }
             ctx.out().println(json ? Json.pretty(out) : text);
             return 0;

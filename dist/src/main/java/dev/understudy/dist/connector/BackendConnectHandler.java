@@ -8,7 +8,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import org.slf4j.Logger;
@@ -46,7 +45,7 @@ final class BackendConnectHandler extends ChannelInboundHandlerAdapter {
         String id = target.id();
         Bootstrap b = new Bootstrap()
                 .group(in.eventLoop()) // same loop as the client: relaying never crosses threads
-                .channel(NioSocketChannel.class)
+                .channel(DataPlaneTransport.socketChannel(in.eventLoop().parent()))
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, listener.connectTimeoutMillis())
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)

@@ -7,7 +7,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -44,7 +43,7 @@ public final class Connector {
 
     /**
      * Reads grow up to 256 KiB (Netty's default stops at 64 KiB): bulk relaying then costs about a third
-     * less CPU per byte (measured with {@link ForwardingBenchmark}), and one read on top of the high water
+     * less CPU per byte (measured with dev.understudy.dist.bench.ForwardingBenchmark), and one read on top of the high water
      * mark still bounds what a direction holds.
      */
     static final RecvByteBufAllocator READS = new AdaptiveRecvByteBufAllocator(64, 16 * 1024, 256 * 1024);
@@ -80,7 +79,7 @@ public final class Connector {
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.template = new ServerBootstrap()
                 .group(boss, worker)
-                .channel(NioServerSocketChannel.class)
+                .channel(DataPlaneTransport.serverChannel(worker))
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.AUTO_READ, false) // nothing is read before the backend is connected
@@ -88,8 +87,9 @@ public final class Connector {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
                 .childOption(ChannelOption.RCVBUF_ALLOCATOR, READS);
-        log.info("connector: backend connectTimeout = {} ms, write buffer water marks = {} / {} bytes,"
-                + " reads up to 256 KiB", connectTimeoutMillis, WATER_MARK.low(), WATER_MARK.high());
+        log.info("connector: {}, backend connectTimeout = {} ms, write buffer water marks = {} / {} bytes,"
+                + " reads up to 256 KiB", DataPlaneTransport.serverChannel(worker).getSimpleName(), connectTimeoutMillis,
+                WATER_MARK.low(), WATER_MARK.high());
     }
 
     /** The counters of this connector. */

@@ -20,6 +20,7 @@ import dev.understudy.common.home.HostPort;
 import dev.understudy.common.config.Mapping;
 import dev.understudy.dist.admin.AdminServer;
 import dev.understudy.dist.connector.Connector;
+import dev.understudy.dist.connector.DataPlaneTransport;
 import dev.understudy.dist.ha.HaNode;
 import dev.understudy.dist.ha.ServingHooks;
 import dev.understudy.ha.failover.HaState;
@@ -142,8 +143,8 @@ public final class NodeRuntime implements AutoCloseable {
         admin = AdminServer.start(this, settings.adminHost(), settings.adminPort());
         startedAt = Instant.ofEpochMilli(clock.currentTimeMillis()).toString();
         haGroup = new NioEventLoopGroup(2);
-        dataBoss = new NioEventLoopGroup(1);
-        dataWorkers = new NioEventLoopGroup(2);
+        dataBoss = DataPlaneTransport.newGroup(1);
+        dataWorkers = DataPlaneTransport.newGroup(2);
         connector = new Connector(dataBoss, dataWorkers, settings.connectTimeout());
         ha = new HaNode(home, settings, initialState, store, alerts, clock, haGroup, haGroup,
                 Certificates.readPrivateKey(home.nodeKey()), Certificates.readCertificate(home.nodeCrt()),

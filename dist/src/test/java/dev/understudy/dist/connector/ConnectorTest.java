@@ -48,10 +48,15 @@ class ConnectorTest {
     private final List<AutoCloseable> cleanup = new ArrayList<>();
     private final ExecutorService pool = Executors.newCachedThreadPool();
 
+    /** The transport under test: NIO here, native epoll in {@link EpollConnectorTest}. */
+    EventLoopGroup newGroup(int threads) {
+        return new NioEventLoopGroup(threads);
+    }
+
     @BeforeEach
     void start() {
-        boss = new NioEventLoopGroup(1);
-        worker = new NioEventLoopGroup(2);
+        boss = newGroup(1);
+        worker = newGroup(2);
         connector = new Connector(boss, worker, CONNECT_TIMEOUT);
     }
 

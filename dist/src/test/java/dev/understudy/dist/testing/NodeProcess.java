@@ -180,10 +180,10 @@ public final class NodeProcess {
 
     /**
      * GET /healthz on this node's admin port: the HTTP status, or -1 when nothing answered within about a
-     * second (process paused, gone or not listening).
+     * two seconds (process paused, gone or not listening).
      */
     public int healthz() {
-        return AdminProbe.healthz(adminPort());
+        return AdminProbe.healthz(adminPort(), home);
     }
 
     /** GET /api/v1/status with the home's admin.token (fast: no CLI JVM start). */

@@ -54,6 +54,12 @@ public final class ReplicationSession {
         }
     }
 
+    /**
+     * A full transfer may take requestTimeout per this many entries (about 1.5 MB: a loaded loopback moves that in
+     * well under a second) before it is a failed push even while the shadow keeps heartbeating.
+     */
+    static final int ENTRIES_PER_REQUEST_TIMEOUT = 10_000;
+
     private final ReplicationSource store;
     private final Settings settings;
     private final String shadow;
@@ -63,6 +69,8 @@ public final class ReplicationSession {
     private long sent;
     private boolean fullSyncInFlight;
     private long oldestUnackedAt = -1;
+    /** When the full transfer in flight must be acknowledged at the latest, however much it progresses. */
+    private long fullSyncDeadline = -1;
     private long backoffNanos;
     private long retryAt = -1;
     private long seq;
@@ -144,8 +152,16 @@ public final class ReplicationSession {
         List<ReplicationAction> out = new ArrayList<>();
         out.add(new Send(heartbeat(epoch, state)));
         if (oldestUnackedAt >= 0 && now - oldestUnackedAt > settings.requestNanos() && retryAt < 0) {
-            pushFailed("revision " + sent + " not acknowledged within " + settings.requestNanos() / 1_000_000 + " ms",
+            pushFailed(fullSyncInFlight
+                    ? "full transfer of revision " + sent + " made no progress for " + settings.requestNanos() / 1_000_000 + " ms"
+                    : "revision " + sent + " not acknowledged within " + settings.requestNanos() / 1_000_000 + " ms",
                     now, out);
+        } else if (fullSyncInFlight && retryAt < 0 && fullSyncDeadline >= 0 && now - fullSyncDeadline > 0) {
+            // a shadow that keeps talking but never installs (stuck) must still read as a failed push (once: the
+            // transfer stays in flight until the shadow acknowledges or refuses it, or the session ends)
+            fullSyncDeadline = -1;
+            pushFailed("full transfer of revision " + sent + " not acknowledged within its deadline (requestTimeout per "
+                    + ENTRIES_PER_REQUEST_TIMEOUT + " entries)", now, out);
         }
         if (retryAt >= 0 && now >= retryAt) {
             retryAt = -1;
@@ -170,7 +186,10 @@ public final class ReplicationSession {
         } else if (msg instanceof Heartbeat hb) {
             Head head = store.head();
             if (fullSyncInFlight) {
-                return out; // the shadow still reports its old state until the transfer is installed
+                // the shadow still reports its old state until the transfer is installed; that it talks while it
+                // receives and installs is the transfer's progress: the ack deadline counts from here, not the start
+                oldestUnackedAt = now;
+                return out;
             }
             if (hb.revision() == head.revision()) {
                 if (!hb.hash().equals(head.hash())) {
@@ -259,6 +278,7 @@ public final class ReplicationSession {
         fullSyncInFlight = true;
         sent = snap.revision();
         oldestUnackedAt = now;
+        fullSyncDeadline = now + settings.requestNanos() * (1 + snap.document().size() / ENTRIES_PER_REQUEST_TIMEOUT);
         inSync(false, out);
     }
 

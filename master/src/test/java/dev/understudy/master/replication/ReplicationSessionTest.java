@@ -40,6 +40,7 @@ class ReplicationSessionTest {
     static final class Journal implements ReplicationSource {
         long head;
         long oldestBase;
+        ConfigDocument document = new ConfigDocument();
 
         Journal commit(int n) {
             head += n;
@@ -74,7 +75,7 @@ class ReplicationSessionTest {
 
         @Override
         public ConfigStore.Snapshot snapshot() {
-            return new ConfigStore.Snapshot(head, hash(head), new ConfigDocument());
+            return new ConfigStore.Snapshot(head, hash(head), document);
         }
 
         @Override
@@ -276,5 +277,41 @@ class ReplicationSessionTest {
         clock.advance(Duration.ofNanos(HB));
         assertThat(only(s.tick(1, "A", now()), SendFullSync.class)).singleElement()
                 .satisfies(f -> assertThat(f.reason()).contains("fell behind the journal's retention (at revision 2)"));
+    }
+
+    /** Issue #12: a full transfer that progresses is not a failed push; one that stalls, or never ends, is. */
+    @Test
+    void aFullTransferIsAFailedPushOnlyWhenItStallsOrOutlivesItsSizedDeadline() {
+        journal.commit(3);
+        for (int i = 0; i < 2 * ReplicationSession.ENTRIES_PER_REQUEST_TIMEOUT; i++) {
+            journal.document.put(dev.understudy.common.config.ConfigCollection.SETTINGS, "k" + i,
+                    com.fasterxml.jackson.databind.node.TextNode.valueOf("v"));
+        }
+        ReplicationSession s = session(0, "h0");
+        assertThat(only(s.start(true, 1, "ACTIVE_DEGRADED", now()), SendFullSync.class)).hasSize(1);
+        // the shadow receives and installs for 2.5 x requestTimeout, heartbeating all along: progress, no failure
+        Heartbeat old = new Heartbeat(1, 0, "h0", 1, "shadow", "SYNCING");
+        List<ReplicationAction> seen = new ArrayList<>();
+        for (long t = 0; t < REQ * 5 / 2; t += HB) {
+            clock.advance(Duration.ofNanos(HB));
+            seen.addAll(s.received(old, 1, now()));
+            seen.addAll(s.tick(1, "ACTIVE_DEGRADED", now()));
+        }
+        assertThat(only(seen, PushFailed.class)).as("a transfer that progresses").isEmpty();
+        // then it goes on heartbeating but never installs: past 3 x requestTimeout (20,000 entries) it has failed
+        for (long t = 0; t < REQ; t += HB) {
+            clock.advance(Duration.ofNanos(HB));
+            seen.addAll(s.received(old, 1, now()));
+            seen.addAll(s.tick(1, "ACTIVE_DEGRADED", now()));
+        }
+        assertThat(only(seen, PushFailed.class)).singleElement()
+                .satisfies(f -> assertThat(f.what()).contains("full transfer of revision 3").contains("deadline"));
+
+        // a transfer the shadow goes silent on fails after requestTimeout without progress
+        ReplicationSession quiet = session(0, "h0");
+        quiet.start(true, 1, "ACTIVE_DEGRADED", now());
+        clock.advance(Duration.ofNanos(REQ + HB));
+        assertThat(only(quiet.tick(1, "ACTIVE_DEGRADED", now()), PushFailed.class)).singleElement()
+                .satisfies(f -> assertThat(f.what()).contains("made no progress for 2000 ms"));
     }
 }

@@ -1,4 +1,4 @@
-package dev.understudy.dist.connector;
+package dev.understudy.dist.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -24,6 +24,13 @@ class ForwardingBenchmarkTest {
         assertThat(json.path("mappedThroughputMBps").asDouble()).isEqualTo(f.mappedThroughputMBps());
         assertThat(json.path("connectionsPerRepetition").asInt()).isEqualTo(20);
         assertThat(f.toText()).contains("throughput median MB/s", "connections/s median");
+        // the same run measures HAProxy (installed with the project's tools) and names the connector's transport
+        assertThat(f.transport()).isEqualTo("native epoll");
+        assertThat(f.haproxyMeasured()).as("haproxy on PATH").isTrue();
+        assertThat(f.haproxyThroughputMBps()).isPositive();
+        assertThat(f.haproxyConnectionsPerSecond()).isPositive();
+        assertThat(f.throughputVsHaproxy()).isEqualTo(f.mappedThroughputMBps() / f.haproxyThroughputMBps());
+        assertThat(f.toText()).contains("HAProxy (tcp mode, 1 thread, same run): throughput median");
     }
 
     @Test

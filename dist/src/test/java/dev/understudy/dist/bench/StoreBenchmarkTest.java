@@ -1,10 +1,11 @@
-package dev.understudy.common.store;
+package dev.understudy.dist.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.understudy.common.clock.Clock;
 import dev.understudy.common.config.ConfigCollection;
+import dev.understudy.common.store.ConfigStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

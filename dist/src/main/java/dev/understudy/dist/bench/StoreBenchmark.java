@@ -1,4 +1,4 @@
-package dev.understudy.common.store;
+package dev.understudy.dist.bench;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.understudy.common.clock.Clock;
@@ -7,6 +7,7 @@ import dev.understudy.common.config.ChangeSet;
 import dev.understudy.common.config.ConfigCollection;
 import dev.understudy.common.config.InvalidChangeException;
 import dev.understudy.common.json.Json;
+import dev.understudy.common.store.ConfigStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
