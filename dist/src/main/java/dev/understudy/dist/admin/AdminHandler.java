@@ -421,7 +421,9 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         boolean keepAlive = HttpUtil.isKeepAlive(req) && !req.decoderResult().isFailure();
         HttpUtil.setKeepAlive(r, keepAlive);
         var f = ctx.writeAndFlush(r);
-        if (!keepAlive) {
+        if (req.decoderResult().isFailure()) {
+            LingeringClose.after(f); // the client may still be sending the request we refused
+        } else if (!keepAlive) {
             f.addListener(ChannelFutureListener.CLOSE);
         }
     }

@@ -225,8 +225,8 @@ public final class AdminServer implements AutoCloseable {
 
         @Override
         protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
-            // the rest of the body is not read: answer, then close
-            ctx.writeAndFlush(tooLarge()).addListener(ChannelFutureListener.CLOSE);
+            // the rest of the body is not wanted: answer, then close without a reset destroying the answer
+            LingeringClose.after(ctx.writeAndFlush(tooLarge()));
         }
 
         /** With {@code Expect: 100-continue} the size is refused before the body is sent; same JSON answer. */
