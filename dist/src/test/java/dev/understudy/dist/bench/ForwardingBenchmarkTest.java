@@ -1,5 +1,7 @@
 package dev.understudy.dist.bench;
 
+import dev.understudy.dist.connector.DataPlaneTransport;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -25,7 +27,7 @@ class ForwardingBenchmarkTest {
         assertThat(json.path("connectionsPerRepetition").asInt()).isEqualTo(20);
         assertThat(f.toText()).contains("throughput median MB/s", "connections/s median");
         // the same run measures HAProxy (installed with the project's tools) and names the connector's transport
-        assertThat(f.transport()).isEqualTo("native epoll");
+        assertThat(f.transport()).isEqualTo(DataPlaneTransport.describe());
         assertThat(f.haproxyMeasured()).as("haproxy on PATH").isTrue();
         assertThat(f.haproxyThroughputMBps()).isPositive();
         assertThat(f.haproxyConnectionsPerSecond()).isPositive();
