@@ -21,7 +21,7 @@ public final class DataPlaneTransport {
     private DataPlaneTransport() {}
 
     /**
-     * Native epoll is opt-in ({@code -Dunderstudy.dataPlane.nativeEpoll=true}, e.g. in JAVA_OPTS): on epoll a
+     * Native epoll is opt-in ({@code -Dunderstudy.dataPlane.nativeEpoll=true}, e.g. in UNDERSTUDY_JAVA_OPTS): on epoll a
      * backend on the same port as a listener of another local address is not forwarded (the client gets an empty
      * answer; EpollConnectorTest keeps the case, disabled), so NIO, which passes every connector test, is the default.
      */
