@@ -13,12 +13,19 @@ import java.nio.file.Path;
 public final class AdminProbe {
 
     private static final int TIMEOUT_MS = 2_000;
+    /**
+     * One client per node: each client has its own TLS socket factory, and the JDK keeps an idle keep-alive
+     * connection per factory, so a new client per poll left dozens of idle connections open and ran into the
+     * node's limit of 32 per source address.
+     */
+    private static final java.util.concurrent.ConcurrentHashMap<String, AdminClient> CLIENTS =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     private AdminProbe() {}
 
     /** GET /healthz on 127.0.0.1:{@code adminPort}: the HTTP status, or -1 when nothing answered. */
     public static int healthz(int adminPort, Path home) {
-        return AdminClient.https(home, adminPort, TIMEOUT_MS).healthz();
+        return client(adminPort, home).healthz();
     }
 
     /** GET /api/v1/status with {@code home}/admin.token. */
@@ -28,11 +35,15 @@ public final class AdminProbe {
 
     /** GET {@code path} with {@code home}/admin.token; fails unless 200. */
     public static JsonNode get(int adminPort, Path home, String path) throws IOException {
-        AdminClient c = AdminClient.https(home, adminPort, TIMEOUT_MS);
-        AdminClient.Response r = c.get(path);
+        AdminClient.Response r = client(adminPort, home).get(path);
         if (r.status() != 200) {
             throw new IOException("GET " + path + " on port " + adminPort + ": HTTP " + r.status() + " " + r.error());
         }
         return r.body();
+    }
+
+    private static AdminClient client(int adminPort, Path home) {
+        return CLIENTS.computeIfAbsent(adminPort + " " + home.toAbsolutePath(), k -> AdminClient.https(home, adminPort,
+                TIMEOUT_MS));
     }
 }
