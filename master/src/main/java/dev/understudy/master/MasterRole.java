@@ -429,8 +429,7 @@ public final class MasterRole implements AutoCloseable {
             }
             X509Certificate cert = HaTls.peerCertificate(ctx.channel()).orElseThrow();
             if (h.password() != null) {
-                if (settings.permittedShadowHost() != null && !settings.permittedShadowHost().equals(remoteHost)
-                        && !settings.permittedShadowHost().equals(((InetSocketAddress) ctx.channel().remoteAddress()).getHostString())) {
+                if (!pairingPermitted((InetSocketAddress) ctx.channel().remoteAddress())) {
                     pairingRefused(ctx, "HOST_NOT_PERMITTED", "shadow " + h.nodeId() + " connects from " + remoteHost
                             + " but this master only permits " + settings.permittedShadowHost()
                             + " (change permittedShadowHost in the master's node.json if the shadow moved)");
