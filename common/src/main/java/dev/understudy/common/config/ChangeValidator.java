@@ -2,6 +2,8 @@ package dev.understudy.common.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.understudy.common.home.DataPlaneMode;
 import dev.understudy.common.json.Json;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -98,7 +100,7 @@ final class ChangeValidator {
             JsonNode value = switch (c) {
                 case MAPPINGS -> mapping(at, op.id(), op.value(), doc, staged, listen);
                 case USERS -> user(at, op.value());
-                case SETTINGS -> setting(at, op.value());
+                case SETTINGS -> setting(at, op.id(), op.value());
             };
             staged.put(op.id(), value);
             normalized.add(ChangeOp.put(c, op.id(), value));
@@ -306,10 +308,19 @@ final class ChangeValidator {
         return v;
     }
 
-    private static JsonNode setting(String at, JsonNode v) throws InvalidChangeException {
+    private static JsonNode setting(String at, String id, JsonNode v) throws InvalidChangeException {
         int size = Json.canonical(v).length;
         if (size > MAX_SETTING_BYTES) {
             throw new InvalidChangeException(at + ".value: " + size + " bytes (expected: at most " + MAX_SETTING_BYTES + ")");
+        }
+        if (DataPlaneMode.SETTING_KEY.equals(id)) {
+            try {
+                // stored in its canonical spelling, so every node reads the same mode
+                return TextNode.valueOf(DataPlaneMode.ofSetting(v).wireName());
+            } catch (IllegalArgumentException e) {
+                throw new InvalidChangeException(at + ".value: " + v
+                        + " (expected: \"active-standby\" or \"active-active\" for settings/dataPlane)");
+            }
         }
         return v;
     }

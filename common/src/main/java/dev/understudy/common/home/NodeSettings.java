@@ -27,12 +27,15 @@ import java.util.regex.Pattern;
  * @param connectTimeout      TCP/TLS connect timeout to the peer
  * @param requestTimeout      how long a write waits for the shadow's ack, and other peer requests
  * @param logLevel            root log level
+ * @param dataPlane           which nodes forward (DESIGN.md §5); null: the replicated {@code settings/dataPlane},
+ *                            else active-standby
+ * @param dataPlaneBindHost   the address every mapping listens on at this node instead of its listenHost; null: listenHost
  */
 public record NodeSettings(
         String nodeId, Role role, String adminHost, int adminPort, String haHost, int haPort,
         String peerAddress, String peerNodeId, String permittedShadowHost,
         Duration heartbeatInterval, Duration takeoverDelay, Duration connectTimeout, Duration requestTimeout,
-        String logLevel) {
+        String logLevel, DataPlaneMode dataPlane, String dataPlaneBindHost) {
 
     public static final int DEFAULT_ADMIN_PORT = 8443;
     public static final int DEFAULT_HA_PORT = 8444;
@@ -44,7 +47,7 @@ public record NodeSettings(
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final Set<String> FIELDS = Set.of("nodeId", "role", "adminHost", "adminPort", "haHost", "haPort",
             "peerAddress", "peerNodeId", "permittedShadowHost", "heartbeatInterval", "takeoverDelay",
-            "connectTimeout", "requestTimeout", "logLevel");
+            "connectTimeout", "requestTimeout", "logLevel", "dataPlane", "dataPlaneBindHost");
     private static final Set<String> LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
 
     /** The rule `init` enforces for a node id, as the "expected" part of an error message. */
@@ -68,6 +71,9 @@ public record NodeSettings(
         positive("connectTimeout", connectTimeout);
         positive("requestTimeout", requestTimeout);
         require(logLevel != null && LEVELS.contains(logLevel), "logLevel: " + logLevel + " (expected: one of " + LEVELS + ")");
+        require(dataPlaneBindHost == null || !dataPlaneBindHost.isBlank() && dataPlaneBindHost.strip().equals(dataPlaneBindHost),
+                "dataPlaneBindHost: \"" + dataPlaneBindHost + "\" (expected: an address of this node, e.g. 10.0.0.11, or no field"
+                        + " to listen on each mapping's listenHost)");
         // cross-field checks last
         require(takeoverDelay.compareTo(heartbeatInterval.multipliedBy(3)) >= 0, "takeoverDelay: "
                 + Durations.format(takeoverDelay) + " (expected: at least 3 x heartbeatInterval = "
@@ -87,32 +93,43 @@ public record NodeSettings(
 
     public static NodeSettings defaults(String nodeId, Role role) {
         return new NodeSettings(nodeId, role, "0.0.0.0", DEFAULT_ADMIN_PORT, "0.0.0.0", DEFAULT_HA_PORT,
-                null, null, null, DEFAULT_HEARTBEAT, DEFAULT_TAKEOVER, DEFAULT_CONNECT, DEFAULT_REQUEST, "INFO");
+                null, null, null, DEFAULT_HEARTBEAT, DEFAULT_TAKEOVER, DEFAULT_CONNECT, DEFAULT_REQUEST, "INFO",
+                null, null);
     }
 
     public NodeSettings withPorts(int admin, int ha) {
         return new NodeSettings(nodeId, role, adminHost, admin, haHost, ha, peerAddress, peerNodeId,
-                permittedShadowHost, heartbeatInterval, takeoverDelay, connectTimeout, requestTimeout, logLevel);
+                permittedShadowHost, heartbeatInterval, takeoverDelay, connectTimeout, requestTimeout, logLevel,
+                dataPlane, dataPlaneBindHost);
     }
 
     public NodeSettings withHosts(String admin, String ha) {
         return new NodeSettings(nodeId, role, admin, adminPort, ha, haPort, peerAddress, peerNodeId,
-                permittedShadowHost, heartbeatInterval, takeoverDelay, connectTimeout, requestTimeout, logLevel);
+                permittedShadowHost, heartbeatInterval, takeoverDelay, connectTimeout, requestTimeout, logLevel,
+                dataPlane, dataPlaneBindHost);
     }
 
     public NodeSettings withPeer(String address, String id) {
         return new NodeSettings(nodeId, role, adminHost, adminPort, haHost, haPort, address, id,
-                permittedShadowHost, heartbeatInterval, takeoverDelay, connectTimeout, requestTimeout, logLevel);
+                permittedShadowHost, heartbeatInterval, takeoverDelay, connectTimeout, requestTimeout, logLevel,
+                dataPlane, dataPlaneBindHost);
     }
 
     public NodeSettings withPermittedShadowHost(String host) {
         return new NodeSettings(nodeId, role, adminHost, adminPort, haHost, haPort, peerAddress, peerNodeId,
-                host, heartbeatInterval, takeoverDelay, connectTimeout, requestTimeout, logLevel);
+                host, heartbeatInterval, takeoverDelay, connectTimeout, requestTimeout, logLevel,
+                dataPlane, dataPlaneBindHost);
     }
 
     public NodeSettings withTimings(Duration heartbeat, Duration takeover, Duration connect, Duration request) {
         return new NodeSettings(nodeId, role, adminHost, adminPort, haHost, haPort, peerAddress, peerNodeId,
-                permittedShadowHost, heartbeat, takeover, connect, request, logLevel);
+                permittedShadowHost, heartbeat, takeover, connect, request, logLevel, dataPlane, dataPlaneBindHost);
+    }
+
+    /** With node.json's {@code dataPlane} and {@code dataPlaneBindHost} (null: unset). */
+    public NodeSettings withDataPlane(DataPlaneMode mode, String bindHost) {
+        return new NodeSettings(nodeId, role, adminHost, adminPort, haHost, haPort, peerAddress, peerNodeId,
+                permittedShadowHost, heartbeatInterval, takeoverDelay, connectTimeout, requestTimeout, logLevel, mode, bindHost);
     }
 
     /** Every field with whether it is the default, for the start-up log and `status`. */
@@ -129,6 +146,9 @@ public record NodeSettings(
         m.put("connectTimeout", dur(connectTimeout, d.connectTimeout));
         m.put("requestTimeout", dur(requestTimeout, d.requestTimeout));
         m.put("logLevel", logLevel);
+        m.put("dataPlane", dataPlane == null ? "unset (the replicated settings/dataPlane, else active-standby)"
+                : dataPlane.wireName());
+        m.put("dataPlaneBindHost", dataPlaneBindHost == null ? "unset (each mapping's listenHost)" : dataPlaneBindHost);
         return m;
     }
 
@@ -152,6 +172,12 @@ public record NodeSettings(
         n.put("connectTimeout", Durations.format(connectTimeout));
         n.put("requestTimeout", Durations.format(requestTimeout));
         n.put("logLevel", logLevel);
+        if (dataPlane != null) {
+            n.put("dataPlane", dataPlane.wireName());
+        }
+        if (dataPlaneBindHost != null) {
+            n.put("dataPlaneBindHost", dataPlaneBindHost);
+        }
         return n;
     }
 
@@ -177,7 +203,9 @@ public record NodeSettings(
                 duration(n, "takeoverDelay", DEFAULT_TAKEOVER),
                 duration(n, "connectTimeout", DEFAULT_CONNECT),
                 duration(n, "requestTimeout", DEFAULT_REQUEST),
-                text(n, "logLevel", "INFO"));
+                text(n, "logLevel", "INFO"),
+                text(n, "dataPlane", null) == null ? null : DataPlaneMode.of("dataPlane", text(n, "dataPlane", null)),
+                text(n, "dataPlaneBindHost", null));
     }
 
     private static String text(JsonNode n, String f, String def) {
