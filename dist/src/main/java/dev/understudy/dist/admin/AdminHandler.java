@@ -62,7 +62,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     /** A response before it is encoded. */
-    private record Reply(HttpResponseStatus status, JsonNode body) {
+    record Reply(HttpResponseStatus status, JsonNode body) {
         static Reply ok(JsonNode body) {
             return new Reply(HttpResponseStatus.OK, body);
         }
@@ -89,9 +89,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             BrowserSafety.check(req);
             if (path.equals("/healthz")) {
                 allow(req, HttpMethod.GET);
-                boolean active = node.isActive();
-                reply = new Reply(active ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
-                        Json.object().put("active", active));
+                reply = Health.reply(node, uri.parameters().get("role"));
             } else if (path.equals("/") || path.equals("/index.html") || path.startsWith("/console/")) {
                 allow(req, HttpMethod.GET);
                 write(ctx, req, ConsoleAssets.serve(path, node.settings().nodeId(), node.role().wireName()));

@@ -52,6 +52,7 @@ public final class Connector {
     private final int connectTimeoutMillis;
     private final ConnectorMetrics metrics;
     private final OwnListeners own = new OwnListeners();
+    private final String bindHost;
     private final Map<String, Listener> listeners = new HashMap<>(); // guarded by this
     /** Completes when the sockets closed by the last {@link #stopAll()} are closed; guarded by this. */
     private CompletableFuture<Void> stopping = CompletableFuture.completedFuture(null);
@@ -69,6 +70,16 @@ public final class Connector {
 
     /** A connector that counts into {@code metrics} (for example kept across role changes). */
     public Connector(EventLoopGroup boss, EventLoopGroup worker, Duration connectTimeout, ConnectorMetrics metrics) {
+        this(boss, worker, connectTimeout, metrics, null);
+    }
+
+    /**
+     * A connector whose every mapping listens on {@code bindHost} instead of its listenHost (node.json's
+     * {@code dataPlaneBindHost}: two nodes on one machine, or one interface per node); null: each listenHost.
+     */
+    public Connector(EventLoopGroup boss, EventLoopGroup worker, Duration connectTimeout, ConnectorMetrics metrics,
+                     String bindHost) {
+        this.bindHost = bindHost;
         Objects.requireNonNull(boss, "boss");
         Objects.requireNonNull(worker, "worker");
         Objects.requireNonNull(connectTimeout, "connectTimeout");
@@ -106,7 +117,9 @@ public final class Connector {
      */
     public synchronized CompletableFuture<Void> apply(List<Mapping> mappings) {
         Map<String, Mapping> wanted = new LinkedHashMap<>();
-        for (Mapping m : mappings) {
+        for (Mapping given : mappings) {
+            Mapping m = bindHost == null || given == null ? given : new Mapping(given.id(), bindHost, given.listenPort(),
+                    given.backendHost(), given.backendPort(), given.description());
             if (m.id() == null || m.id().isEmpty()) {
                 throw new IllegalArgumentException("mapping id: " + m.id() + " (expected: a non-empty id)");
             }

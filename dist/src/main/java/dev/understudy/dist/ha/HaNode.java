@@ -15,6 +15,8 @@ import dev.understudy.common.home.NodeState;
 import dev.understudy.common.auth.AdminCredentials;
 import dev.understudy.common.auth.LoginGuard;
 import dev.understudy.common.home.PasswordHasher;
+import dev.understudy.common.config.ConfigCollection;
+import dev.understudy.common.home.DataPlaneMode;
 import dev.understudy.common.home.Role;
 import dev.understudy.common.io.AtomicFiles;
 import dev.understudy.common.json.Json;
@@ -105,6 +107,8 @@ public final class HaNode implements AutoCloseable {
     private volatile long lastLoopNanos;
     /** Serving is suspended after such a gap until the peer has been checked (the shadow may have taken over). */
     private volatile boolean heldAfterStall;
+    /** Active-active: whether this node serves the data plane as a shadow (the master side has {@link #serving}). */
+    private volatile ShadowServing shadowServing = ShadowServing.initial();
 
     public HaNode(NodeHome home, NodeSettings settings, NodeState state, ConfigStore store, AlertStore alerts, Clock clock,
                   EventLoopGroup boss, EventLoopGroup workers, PrivateKey key, X509Certificate cert, ServingHooks hooks)
@@ -246,6 +250,7 @@ public final class HaNode implements AutoCloseable {
             clearOrphanCheckWhenInSync();
             scheduleDeadline();
             releaseStallHold(e);
+            stepShadowServing(e, gap);
             if (e instanceof FailoverEvent.Tick) {
                 persistAckedRevision();
             }
@@ -288,6 +293,35 @@ public final class HaNode implements AutoCloseable {
             serving = true;
             hooks.startServing(fs.epoch());
         }
+    }
+
+    /** Active-active: starts or stops a shadow's data plane as {@link ShadowServing} decides. */
+    private void stepShadowServing(FailoverEvent e, long gap) {
+        boolean heard = e instanceof FailoverEvent.PeerHeard || e instanceof FailoverEvent.SyncProgress
+                || e instanceof FailoverEvent.Connected;
+        ShadowServing before = shadowServing;
+        shadowServing = before.step(dataPlaneMode(), fs.state(), heard, gap, clock.nanoTime(), timings);
+        if (before.serving() == shadowServing.serving() || serving) {
+            return; // unchanged, or the master side serves (it started after a promotion, within this step)
+        }
+        if (shadowServing.serving()) {
+            log.info("active-active: the shadow serves the data plane: {}", shadowServing.reason());
+            hooks.startServing(fs.epoch());
+        } else {
+            log.warn("active-active: the shadow stops serving the data plane: {}", shadowServing.reason());
+            hooks.stopServing(shadowServing.reason());
+        }
+    }
+
+    /** The data plane mode in effect: node.json's, else the replicated settings/dataPlane, else active-standby. */
+    public DataPlaneMode dataPlaneMode() {
+        return DataPlaneMode.effective(settings.dataPlane(),
+                store.read(doc -> doc.get(ConfigCollection.SETTINGS, DataPlaneMode.SETTING_KEY)));
+    }
+
+    /** Why this node's data plane serves or not, when it is a shadow (active-active); null on a master. */
+    public String shadowServingReason() {
+        return published.role() == Role.SHADOW ? shadowServing.reason() : null;
     }
 
     /**
@@ -740,7 +774,7 @@ public final class HaNode implements AutoCloseable {
      * state is published (the data plane starts while the state is still being published).
      */
     public boolean dataPlaneOn() {
-        return serving && !stalledNow();
+        return (serving || shadowServing.serving()) && !stalledNow();
     }
 
     private boolean stalledNow() {

@@ -145,7 +145,8 @@ public final class NodeRuntime implements AutoCloseable {
         haGroup = new NioEventLoopGroup(2);
         dataBoss = DataPlaneTransport.newGroup(1);
         dataWorkers = DataPlaneTransport.newGroup(2);
-        connector = new Connector(dataBoss, dataWorkers, settings.connectTimeout());
+        connector = new Connector(dataBoss, dataWorkers, settings.connectTimeout(),
+                new dev.understudy.dist.connector.ConnectorMetrics(), settings.dataPlaneBindHost());
         ha = new HaNode(home, settings, initialState, store, alerts, clock, haGroup, haGroup,
                 Certificates.readPrivateKey(home.nodeKey()), Certificates.readCertificate(home.nodeCrt()),
                 new DataPlane(), logins);
@@ -258,6 +259,18 @@ public final class NodeRuntime implements AutoCloseable {
     /** Whether this node is the one that serves (for /healthz): false while starting, demoted or a shadow. */
     public boolean isActive() {
         return ha != null && ha.serving();
+    }
+
+    /** Whether this node's data plane serves (for /healthz): the master, or in active-active also a shadow in sync. */
+    public boolean servesDataPlane() {
+        return isActive() || ha != null && ha.dataPlaneOn();
+    }
+
+    /** The data plane mode in effect (DESIGN.md §5): "active-standby" or "active-active". */
+    public String dataPlaneMode() {
+        return dev.understudy.common.home.DataPlaneMode.effective(settings.dataPlane(), store.read(doc -> doc.get(
+                dev.understudy.common.config.ConfigCollection.SETTINGS, dev.understudy.common.home.DataPlaneMode.SETTING_KEY)))
+                .wireName();
     }
 
     /** What this node knows of its peer, live from the HA channel. */
@@ -470,6 +483,9 @@ public final class NodeRuntime implements AutoCloseable {
         if (connector != null) {
             ObjectNode dp = s.putObject("dataPlane");
             dp.put("serving", connector.serving());
+            dp.put("mode", dataPlaneMode());
+            dp.put("bindHost", settings.dataPlaneBindHost());
+            dp.put("reason", ha == null ? "starting" : ha.shadowServingReason());
             var errors = connector.bindErrors();
             dp.put("mappingsBound", connector.status().stream().filter(m -> m.bound()).count());
             dp.set("bindErrors", Json.mapper().valueToTree(errors));
