@@ -28,6 +28,15 @@ public final class AdminProbe {
         return client(adminPort, home).healthz();
     }
 
+    /** GET /healthz?role=master on 127.0.0.1:{@code adminPort}: the HTTP status, or -1 when nothing answered. */
+    public static int healthzMaster(int adminPort, Path home) {
+        try {
+            return client(adminPort, home).get("/healthz?role=master").status();
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     /** GET /api/v1/status with {@code home}/admin.token. */
     public static JsonNode status(int adminPort, Path home) throws IOException {
         return get(adminPort, home, "/api/v1/status");

@@ -76,9 +76,14 @@ public final class EchoServer implements AutoCloseable {
      * {@code timeoutMillis}. False when the port does not accept, or the echo does not come back.
      */
     public static boolean roundTrip(int port, String message, int timeoutMillis) {
+        return roundTrip(InetAddress.getLoopbackAddress().getHostAddress(), port, message, timeoutMillis);
+    }
+
+    /** As {@link #roundTrip(int, String, int)} through {@code host}:{@code port} (e.g. 127.0.0.3). */
+    public static boolean roundTrip(String host, int port, String message, int timeoutMillis) {
         byte[] want = message.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), timeoutMillis);
+            s.connect(new InetSocketAddress(host, port), timeoutMillis);
             s.setSoTimeout(timeoutMillis);
             s.getOutputStream().write(want);
             s.getOutputStream().flush();

@@ -8,7 +8,6 @@ import dev.understudy.dist.node.RunFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -20,6 +19,9 @@ public final class PairedNodes {
 
     public static final String ADMIN_USER = "admin";
     public static final String ADMIN_PASSWORD = "it-admin-password";
+
+    /** node.json fields that init leaves out while unset. */
+    private static final java.util.Set<String> OPTIONAL_FIELDS = java.util.Set.of("dataPlane", "dataPlaneBindHost");
 
     private final Path work;
     private final Path passwordFile;
@@ -49,6 +51,12 @@ public final class PairedNodes {
      */
     public static PairedNodes start(NodeProcess.Fleet fleet, String name, Map<String, String> nodeSettings)
             throws IOException, InterruptedException {
+        return start(fleet, name, nodeSettings, nodeSettings);
+    }
+
+    /** As {@link #start(NodeProcess.Fleet, String, Map)}, with different node.json settings per node. */
+    public static PairedNodes start(NodeProcess.Fleet fleet, String name, Map<String, String> masterSettings,
+            Map<String, String> shadowSettings) throws IOException, InterruptedException {
         Path work = NodeProcess.newWorkDir(name);
         Path password = work.resolve("admin-password");
         Files.writeString(password, ADMIN_PASSWORD + "\n");
@@ -58,9 +66,8 @@ public final class PairedNodes {
                 "--non-interactive", "--admin-password-file", password.toString(), "--node-id", name + "-master");
         ok("init", "--home", shadowHome.toString(), "--role", "shadow", "--admin-port", "0", "--ha-port", "0",
                 "--non-interactive", "--admin-password-file", password.toString(), "--node-id", name + "-shadow");
-        for (Path home : List.of(masterHome, shadowHome)) {
-            editNodeJson(home, nodeSettings);
-        }
+        editNodeJson(masterHome, masterSettings);
+        editNodeJson(shadowHome, shadowSettings);
         NodeProcess master = fleet.start(masterHome);
         NodeProcess shadow = fleet.start(shadowHome);
         RunFile masterRun = master.awaitReady();
@@ -78,7 +85,7 @@ public final class PairedNodes {
         Path file = home.resolve("node.json");
         ObjectNode node = (ObjectNode) Json.tree(Files.readAllBytes(file));
         fields.forEach((k, v) -> {
-            if (!node.has(k)) {
+            if (!node.has(k) && !OPTIONAL_FIELDS.contains(k)) {
                 throw new IllegalArgumentException("node.json field: " + k + " (expected: one of " + node + ")");
             }
             node.put(k, v);
