@@ -100,5 +100,16 @@ class ActiveActiveIT {
         assertThat(AdminProbe.healthzMaster(shadowAdmin, shadowHome)).as("promoted shadow /healthz?role=master")
                 .isEqualTo(200);
         assertThat(EchoServer.roundTrip(SHADOW_HOST, port, "after", TIMEOUT_MS)).as("forwarding after the promotion").isTrue();
+
+        // the old master restarts, rejoins as shadow, and serves again once in sync
+        NodeProcess restarted = fleet.start(masterHome);
+        int rejoinedAdmin = restarted.awaitReady().adminPort();
+        await("the old master rejoins as shadow and forwards on " + MASTER_HOST).atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                .until(() -> AdminProbe.status(rejoinedAdmin, masterHome).path("role").asText().equals("shadow")
+                        && EchoServer.roundTrip(MASTER_HOST, port, "rejoined", TIMEOUT_MS));
+        assertThat(AdminProbe.healthz(rejoinedAdmin, masterHome)).as("rejoined shadow /healthz").isEqualTo(200);
+        assertThat(AdminProbe.healthzMaster(rejoinedAdmin, masterHome)).as("rejoined shadow /healthz?role=master")
+                .isEqualTo(503);
     }
 }
