@@ -5,10 +5,9 @@ import dev.understudy.common.alert.AlertStore;
 import dev.understudy.common.alert.Severity;
 import dev.understudy.common.home.Role;
 import dev.understudy.common.store.Head;
-import dev.understudy.ha.codec.HaFrameDecoder;
-import dev.understudy.ha.codec.HaPipeline;
 import dev.understudy.ha.failover.FailoverEvent;
 import dev.understudy.ha.failover.PeerInfo;
+import dev.understudy.ha.handshake.HaServerInitializer;
 import dev.understudy.ha.handshake.PeerView;
 import dev.understudy.ha.handshake.VersionPolicy;
 import dev.understudy.ha.handshake.Versions;
@@ -68,7 +67,7 @@ final class InboundHandler extends SimpleChannelInboundHandler<HaMessage> {
     private void authenticate(ChannelHandlerContext ctx) {
         authenticated = true;
         releaseSlot();
-        ((HaFrameDecoder) ctx.pipeline().get(HaPipeline.FRAMING)).maxFrame(HaFrameDecoder.DEFAULT_MAX_FRAME);
+        HaServerInitializer.authenticated(ctx.pipeline());
     }
 
     private void releaseSlot() {

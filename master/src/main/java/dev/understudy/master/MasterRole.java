@@ -6,27 +6,22 @@ import dev.understudy.common.alert.Severity;
 import dev.understudy.common.clock.Clock;
 import dev.understudy.common.store.ConfigStore;
 import dev.understudy.common.store.Head;
-import dev.understudy.ha.codec.HaFrameDecoder;
-import dev.understudy.ha.codec.HaPipeline;
 import dev.understudy.ha.failover.FailoverEvent;
 import dev.understudy.ha.failover.FailoverEvent.Failure;
+import dev.understudy.ha.handshake.HaServerInitializer;
 import dev.understudy.ha.handshake.PeerView;
 import dev.understudy.ha.message.Bye;
 import dev.understudy.ha.message.Demote;
 import dev.understudy.ha.message.Promote;
-import dev.understudy.ha.tls.HaTls;
 import dev.understudy.ha.tls.PinnedTrustManager;
 import dev.understudy.master.replication.ReplicationSession;
 import dev.understudy.master.replication.ReplicationSource;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
@@ -37,7 +32,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
-import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -110,42 +104,8 @@ public final class MasterRole implements AutoCloseable {
         ServerBootstrap b = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) throws SSLException {
-                        X509Certificate pinned = pairing.pinned();
-                        String source = ch.remoteAddress().getAddress().getHostAddress();
-                        if (pinned == null && !pairingPermitted(ch.remoteAddress())) {
-                            // closed before TLS: a host that may not pair learns nothing and sends nothing
-                            log.warn("refused HA connection from {}: this master is not paired and permits pairing only"
-                                    + " from {} (permittedShadowHost in {})", source, settings.permittedShadowHost(),
-                                    "node.json");
-                            ch.close();
-                            return;
-                        }
-                        if (!admission.tryAcquire(source)) {
-                            log.warn("refused HA connection from {}: too many connections that have not authenticated"
-                                    + " yet (at most {} per source, {} in all)", source, HaAdmission.PER_SOURCE,
-                                    HaAdmission.TOTAL);
-                            ch.close();
-                            return;
-                        }
-                        PinnedTrustManager trust = pinned != null
-                                ? PinnedTrustManager.pinned(pinned, clock, r -> rejected(ch, r))
-                                : PinnedTrustManager.pairing(clock, r -> rejected(ch, r));
-                        SslContext ctx = HaTls.forServer(settings.key(), settings.cert(), trust);
-                        var ssl = ctx.newHandler(ch.alloc());
-                        ssl.setHandshakeTimeoutMillis(settings.request().toMillis());
-                        // pipeline order: ssl, idle, framing, codec, handler
-                        ch.pipeline().addLast(HaPipeline.SSL, ssl);
-                        ch.pipeline().addLast(HaPipeline.IDLE,
-                                new IdleStateHandler(settings.takeover().toNanos(), 0, 0, TimeUnit.NANOSECONDS));
-                        // a stranger (no pinned certificate yet) may send only small frames until it authenticated
-                        HaPipeline.addCodec(ch.pipeline(), pinned != null ? HaFrameDecoder.DEFAULT_MAX_FRAME
-                                : HaFrameDecoder.UNAUTHENTICATED_MAX_FRAME);
-                        ch.pipeline().addLast(HaPipeline.HANDLER, new InboundHandler(MasterRole.this, source, pinned != null));
-                    }
-                });
+                .childHandler(new HaServerInitializer(settings.key(), settings.cert(), settings.request(),
+                        settings.takeover(), this::admit));
         server = b.bind(settings.bindHost(), settings.haPort()).sync().channel();
         store.addListener(storeListener);
         int port = ((InetSocketAddress) server.localAddress()).getPort();
@@ -153,6 +113,26 @@ public final class MasterRole implements AutoCloseable {
                 pairing.pinned() == null ? "not paired: accepting a shadow that authenticates with the admin password"
                         : "paired: accepting only the pinned shadow certificate");
         return port;
+    }
+
+    /** Before TLS: whether a new connection may proceed (pairing host, unauthenticated slots), and with which trust. */
+    private HaServerInitializer.Admitted admit(SocketChannel ch) {
+        X509Certificate pinned = pairing.pinned();
+        String source = ch.remoteAddress().getAddress().getHostAddress();
+        if (pinned == null && !pairingPermitted(ch.remoteAddress())) {
+            log.warn("refused HA connection from {}: this master is not paired and permits pairing only"
+                    + " from {} (permittedShadowHost in {})", source, settings.permittedShadowHost(), "node.json");
+            return null;
+        }
+        if (!admission.tryAcquire(source)) {
+            log.warn("refused HA connection from {}: too many connections that have not authenticated"
+                    + " yet (at most {} per source, {} in all)", source, HaAdmission.PER_SOURCE, HaAdmission.TOTAL);
+            return null;
+        }
+        PinnedTrustManager trust = pinned != null
+                ? PinnedTrustManager.pinned(pinned, clock, r -> rejected(ch, r))
+                : PinnedTrustManager.pairing(clock, r -> rejected(ch, r));
+        return new HaServerInitializer.Admitted(trust, pinned != null, new InboundHandler(this, source, pinned != null));
     }
 
     boolean pairingPermitted(InetSocketAddress remote) {
