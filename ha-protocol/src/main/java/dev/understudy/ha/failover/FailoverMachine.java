@@ -121,13 +121,13 @@ public final class FailoverMachine {
             s = new FailoverState(DETACHED, epoch, nodeId, false, false, false, now, FailoverState.NEVER,
                     FailoverState.NEVER, 0, 0, false, "shadow not attached to a master");
         }
-        return new Transition(s, out);
+        return new Transition(s.ran(now), out);
     }
 
     /** One step. */
     public static Transition step(FailoverState s, FailoverEvent e, FailoverTimings t, long now) {
         List<FailoverAction> out = new ArrayList<>();
-        FailoverState next = checked(s, dispatch(s, e, t, now, out), e);
+        FailoverState next = StallHold.afterStep(s, checked(s, dispatch(s, e, t, now, out), e), e, out);
         return new Transition(next, List.copyOf(out));
     }
 
@@ -208,7 +208,12 @@ public final class FailoverMachine {
         } else if (e instanceof DemoteReceived x) {
             return demoteReceived(s, x, t, now, out);
         } else if (e instanceof FailoverEvent.Stalled x) {
-            return stalled(s, x.gapNanos(), t, now);
+            return StallHold.stalled(s, x.gapNanos(), t, now);
+        } else if (e instanceof FailoverEvent.LoopRan) {
+            long gap = StallHold.gap(s, now);
+            FailoverState n = StallHold.hold(s, gap, t, out).ran(now);
+            // silence measured across this node's own stall is not the peer's: the machine discounts it
+            return StallHold.isStall(gap, t) ? dispatch(n, new FailoverEvent.Stalled(gap), t, now, out) : n;
         }
         throw new IllegalArgumentException("unknown event " + e);
     }
@@ -347,34 +352,6 @@ public final class FailoverMachine {
             case ACTIVE_DEGRADED -> inSync && s.connected() ? n.with(ACTIVE_PAIRED, "shadow in sync") : n;
             default -> n;
         };
-    }
-
-    /**
-     * After a stall of this node, the peer gets a fresh takeoverDelay: a shadow that was itself paused
-     * must not promote over a healthy master because of silence it caused. (A master that really died
-     * meanwhile is replaced one takeoverDelay later; a crash is still confirmed at once by refused
-     * reconnects.)
-     */
-    private static FailoverState stalled(FailoverState s, long gap, FailoverTimings t, long now) {
-        switch (s.state()) {
-            case SYNCING, STANDBY, LAGGING -> {
-                return s.heard(now).takeoverAt(now + t.takeover());
-            }
-            case SUSPECT -> {
-                FailoverState n = s.heard(now).takeoverAt(now + t.takeover());
-                return n.connected() ? n.with(n.inSync() ? STANDBY : LAGGING, "resumed after this node stalled for "
-                        + millis(gap) + " ms") : n;
-            }
-            case CONNECTING -> {
-                return s.takeoverAt() == FailoverState.NEVER ? s : s.takeoverAt(now + t.takeover());
-            }
-            case STARTING -> {
-                return s.takeoverAt(now + t.takeover());
-            }
-            default -> {
-                return s;
-            }
-        }
     }
 
     private static FailoverState promoteReceived(FailoverState s, long epoch, List<FailoverAction> out) {
