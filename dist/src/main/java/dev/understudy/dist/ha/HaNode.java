@@ -12,7 +12,6 @@ import dev.understudy.common.home.NodeSettings;
 import dev.understudy.common.home.NodeState;
 import dev.understudy.common.home.Role;
 import dev.understudy.common.store.ConfigStore;
-import dev.understudy.ha.failover.FailoverAction;
 import dev.understudy.ha.failover.FailoverEvent;
 import dev.understudy.ha.failover.FailoverMachine;
 import dev.understudy.ha.failover.FailoverState;
@@ -27,7 +26,6 @@ import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
@@ -48,25 +46,25 @@ public final class HaNode implements AutoCloseable {
     /** Progress of the current or last full transfer received (shadow). */
     public record SyncProgress(long receivedBytes, long totalBytes, String reason) {}
 
-    private final ConfigStore store;
-    private final AlertStore alerts;
     private final Clock clock;
-    private final ServingHooks hooks;
     private final FailoverTimings timings;
     private final Scheduler loop;
     private final ShadowReplica replica;
-    private final PeerChecker checker;
     private final HaFiles files;
     private final HaRoles roles;
     private final Pairing pairing;
     private final RoleChangeRecorder recorder;
     private final SwitchRoles switches = new SwitchRoles();
+    private final HaActions actions;
     private Scheduler.Cancellable deadlineTick;
     private long scheduledDeadline = Long.MAX_VALUE;
+    /** Before {@link #start()}: detached, unpaired, serving nothing. */
+    private static final FailoverState NOT_STARTED = new FailoverState(HaState.DETACHED, 0, "", false, false, false, 0,
+            Long.MAX_VALUE, Long.MAX_VALUE, 0, 0, false, "not started");
     /** The loop's state: written by the loop only, already the new one while a step's actions are performed. */
-    private volatile FailoverState fs;
+    private volatile FailoverState fs = NOT_STARTED;
     /** The state after the last complete step. */
-    private volatile FailoverState published;
+    private volatile FailoverState published = NOT_STARTED;
     private volatile SyncProgress syncProgress;
     private volatile boolean closed;
 
@@ -88,43 +86,35 @@ public final class HaNode implements AutoCloseable {
     public HaNode(NodeHome home, NodeSettings settings, NodeState state, ConfigStore store, AlertStore alerts, Clock clock,
                   EventLoopGroup boss, EventLoopGroup workers, PrivateKey key, X509Certificate cert, ServingHooks hooks,
                   LoginGuard logins, Scheduler loop) throws IOException {
-        this.store = store;
-        this.alerts = alerts;
         this.clock = clock;
-        this.hooks = hooks;
         this.loop = loop;
         this.timings = FailoverTimings.of(settings.heartbeatInterval(), settings.takeoverDelay(), settings.requestTimeout());
         this.files = new HaFiles(home, settings, state, alerts);
         this.replica = new ShadowReplica(store, clock);
         this.replica.onProgress((got, total, why) -> syncProgress = new SyncProgress(got, total, why));
-        this.checker = new PeerChecker(workers, key, cert, clock, settings.connectTimeout(), r -> log.warn("peer check: {}", r));
         this.pairing = new Pairing(files, logins, new AdminCredentials(store), loop);
         this.roles = new HaRoles(new HaRoles.Parts(files, store, alerts, clock, boss, workers, key, cert, replica),
                 this::epoch, () -> state().name(), this::post, pairing);
         this.pairing.bind(roles, () -> fs.state(), this::handle, this::post);
         this.recorder = new RoleChangeRecorder(files, alerts, clock, replica);
+        this.actions = new HaActions(new HaActions.Targets(hooks, files, store, alerts, roles, switches, recorder,
+                new PeerChecker(workers, key, cert, clock, settings.connectTimeout(), r -> log.warn("peer check: {}", r))),
+                () -> fs, timings, this::post);
     }
 
     /** Starts in the state the persisted role and pairing call for. */
     public void start() {
-        CompletableFuture<Void> started = new CompletableFuture<>();
-        loop.execute(() -> {
-            try {
+        try {
+            CompletableFuture.runAsync(() -> {
                 NodeState s = files.state();
                 FailoverMachine.Transition t = FailoverMachine.initial(settings().nodeId(), s.role(), s.epoch(),
                         files.paired(), timings, clock.nanoTime());
                 fs = t.next();
                 log.info("HA start: {} in epoch {} ({})", fs.state(), fs.epoch(), fs.reason());
                 roles.ensure(fs.state().role());
-                perform(t.actions());
+                actions.perform(t.actions());
                 published = fs;
-                started.complete(null);
-            } catch (Throwable e) {
-                started.completeExceptionally(e);
-            }
-        });
-        try {
-            started.join();
+            }, loop::execute).join();
         } catch (CompletionException e) {
             // the loop's own failure, e.g. a busy haPort, with its message, not wrapped in "CompletionException: ..."
             throw e.getCause() instanceof RuntimeException r ? r : e;
@@ -135,23 +125,13 @@ public final class HaNode implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        loop.execute(() -> {
-            try {
-                roles.closeAll();
-            } finally {
-                done.complete(null);
-            }
-        });
         try {
-            done.get(5, TimeUnit.SECONDS);
+            CompletableFuture.runAsync(roles::closeAll, loop::execute).get(5, TimeUnit.SECONDS);
         } catch (Exception e) {
             log.warn("HA shutdown did not finish cleanly: {}", e.toString());
         }
         loop.shutdown();
     }
-
-    // ------------------------------------------------------------------ the loop
 
     private void post(FailoverEvent e) {
         if (!closed) {
@@ -161,7 +141,7 @@ public final class HaNode implements AutoCloseable {
 
     /** One event: first the loop's own lateness (the machine holds serving after a stall), then the event. */
     private void handle(FailoverEvent e) {
-        if (fs == null || closed) {
+        if (fs == NOT_STARTED || closed) {
             return;
         }
         step(new FailoverEvent.LoopRan());
@@ -173,8 +153,8 @@ public final class HaNode implements AutoCloseable {
             FailoverState before = fs;
             FailoverMachine.Transition t = FailoverMachine.step(before, e, timings, clock.nanoTime());
             fs = t.next();
-            logStep(before, fs);
-            perform(t.actions());
+            actions.logStep(before, fs);
+            actions.perform(t.actions());
             roles.ensure(fs.state().role());
             published = fs;
             switches.settle(before, fs, settings().peerNodeId());
@@ -185,19 +165,6 @@ public final class HaNode implements AutoCloseable {
             }
         } catch (RuntimeException ex) {
             log.error("failover step on {} failed", e, ex);
-        }
-    }
-
-    private void logStep(FailoverState before, FailoverState after) {
-        if (before.state() != after.state()) {
-            log.info("HA state {} -> {} (epoch {}): {}", before.state(), after.state(), after.epoch(), after.reason());
-        }
-        if (!before.held() && after.held()) {
-            log.warn("this node did not run for takeoverDelay or longer (paused or starved; takeoverDelay {} ms): the"
-                    + " shadow may have taken over, so serving stops until the peer is checked", timings.takeover() / 1_000_000);
-        } else if (before.held() && !after.held() && after.serving()) {
-            log.info("peer checked after the pause: no other node serves in a higher epoch; serving again in epoch {}",
-                    after.epoch());
         }
     }
 
@@ -214,64 +181,6 @@ public final class HaNode implements AutoCloseable {
         deadlineTick = loop.schedule(() -> handle(new FailoverEvent.Tick()), Math.max(0, next - clock.nanoTime()));
     }
 
-    private void perform(List<FailoverAction> actions) {
-        for (FailoverAction a : actions) {
-            if (a instanceof FailoverAction.StopServing s) {
-                hooks.stopServing(s.reason());
-            } else if (a instanceof FailoverAction.PersistState p) {
-                if (files.persist(p.epoch(), p.role(), store.revision())) {
-                    post(new FailoverEvent.Persisted(p.epoch(), p.role()));
-                }
-            } else if (a instanceof FailoverAction.StartServing s) {
-                hooks.startServing(s.epoch());
-            } else if (a instanceof FailoverAction.Connect) {
-                roles.connect(fs.state().role());
-            } else if (a instanceof FailoverAction.Disconnect d) {
-                roles.disconnect(d.reason(), fs.state().role());
-            } else if (a instanceof FailoverAction.CheckPeer) {
-                checkPeer(0);
-            } else if (a instanceof FailoverAction.SendPromote p) {
-                roles.sendPromote(p.epoch());
-            } else if (a instanceof FailoverAction.SendDemote d && !roles.sendDemote(d.epoch())) {
-                checkPeer(d.epoch());
-            } else if (a instanceof FailoverAction.FlushToPeer) {
-                long rev = store.revision();
-                roles.awaitAck(rev).thenAccept(ok -> {
-                    if (ok) {
-                        post(new FailoverEvent.HandoverAcked(rev));
-                    }
-                });
-            } else if (a instanceof FailoverAction.RaiseAlert r) {
-                if ("switch-refused".equals(r.key())) {
-                    switches.fail(r.message());
-                } else {
-                    alerts.raise(r.severity(), r.category(), r.key(), r.message());
-                }
-            } else if (a instanceof FailoverAction.ResolveAlert r) {
-                alerts.resolve(r.category(), null);
-            } else if (a instanceof FailoverAction.RecordRoleChange c) {
-                recorder.record(c, roles.ackedRevision());
-            }
-            // StopWrites and ResumeWrites: whether writes are accepted is read from the machine's state (DEMOTING)
-        }
-    }
-
-    private void checkPeer(long demoteEpoch) {
-        NodeSettings s = settings();
-        if (s.peerAddress() == null || files.pinnedPeer() == null) {
-            post(new FailoverEvent.PeerChecked(null, FailoverEvent.Failure.ERROR));
-            return;
-        }
-        PeerChecker.Self self = new PeerChecker.Self(s.nodeId(), fs.epoch(), fs.state().name(), store.head());
-        CompletableFuture<FailoverEvent.PeerChecked> f = checker.check(HostPort.parse(s.peerAddress()), files.pinnedPeer(),
-                self, demoteEpoch);
-        if (demoteEpoch == 0) {
-            f.thenAccept(this::post);
-        }
-    }
-
-    // ------------------------------------------------------------------ operator actions
-
     /** Attaches this shadow to a master (DESIGN.md §4 pairing); completes with the master's node id. */
     public CompletableFuture<String> attach(HostPort masterAddr, String user, char[] password, String fingerprint) {
         return pairing.attach(masterAddr, user, password, fingerprint);
@@ -285,24 +194,9 @@ public final class HaNode implements AutoCloseable {
     /** Planned switch (on the master) or forced promotion (on a shadow with {@code force}). */
     public CompletableFuture<String> switchRoles(boolean force) {
         CompletableFuture<String> result = new CompletableFuture<>();
-        loop.execute(() -> {
-            if (!switches.begin(result)) {
-                return;
-            }
-            if (fs.state().role() == Role.MASTER) {
-                handle(new FailoverEvent.SwitchRolesRequested(force));
-            } else if (force) {
-                handle(new FailoverEvent.ForcePromote());
-            } else {
-                String url = masterAdminUrl();
-                switches.fail("this node is the shadow; run switch-roles on the master (" + (url != null ? "admin " + url
-                        : "HA address " + settings().peerAddress()) + "), or use --force to promote this shadow now");
-            }
-        });
+        loop.execute(() -> switches.request(result, force, fs.state(), this::handle, masterAdminUrl(), settings()));
         return result;
     }
-
-    // ------------------------------------------------------------------ queries (any thread)
 
     /** After a local commit: completes with whether an in-sync shadow acknowledged it in time. */
     public CompletableFuture<Boolean> replicated(long revision) {
@@ -311,35 +205,29 @@ public final class HaNode implements AutoCloseable {
 
     /** Whether this node accepts writes now (an active master not handing over, not held after a stall). */
     public boolean acceptsWrites() {
-        FailoverState now = fs;
-        return now != null && ServingDecision.acceptsWrites(now, published, stalledNow());
+        return ServingDecision.acceptsWrites(fs, published, stalledNow());
     }
 
     /** Whether this node serves now; false also between a long pause and the loop noticing it. */
     public boolean serving() {
-        FailoverState now = fs;
-        return now != null && ServingDecision.serving(now.serving(), state(), stalledNow());
+        return ServingDecision.serving(fs.serving(), state(), stalledNow());
     }
 
     /** Whether the data plane should listen now: the loop's state, already the new one while it is published. */
     public boolean dataPlaneOn() {
-        FailoverState now = fs;
-        return now != null && now.serving() && !stalledNow();
+        return fs.serving() && !stalledNow();
     }
 
     private boolean stalledNow() {
-        FailoverState now = fs;
-        return now != null && StallHold.stalledAt(now, timings, clock.nanoTime());
+        return StallHold.stalledAt(fs, timings, clock.nanoTime());
     }
 
     public HaState state() {
-        FailoverState p = published;
-        return p == null ? HaState.DETACHED : p.state();
+        return published.state();
     }
 
     public long epoch() {
-        FailoverState p = published;
-        return p == null ? 0 : p.epoch();
+        return published.epoch();
     }
 
     public Role role() {
@@ -378,9 +266,7 @@ public final class HaNode implements AutoCloseable {
 
     /** The master's admin URL as its HELLO told this shadow, or null when not known. */
     public String masterAdminUrl() {
-        Integer port = roles.masterAdminPort();
-        String peer = settings().peerAddress();
-        return port == null || peer == null ? null : "https://" + peer.substring(0, peer.lastIndexOf(':')) + ":" + port + "/";
+        return roles.masterAdminUrl();
     }
 
     /** The master's view of its shadow's session; null while this node is not master. */
@@ -394,9 +280,7 @@ public final class HaNode implements AutoCloseable {
 
     /** What this node knows of its peer. */
     public PeerView peer() {
-        PeerView v = roles.peer();
-        NodeSettings s = settings();
-        return v.nodeId() == null && s.peerNodeId() != null ? new PeerView(s.peerNodeId(), s.peerAddress(), null, 0, 0, null, -1) : v;
+        return roles.peer();
     }
 
     public long lastHeardMillisAgo() {

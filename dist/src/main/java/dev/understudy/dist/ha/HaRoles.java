@@ -214,14 +214,21 @@ final class HaRoles {
         return m == null ? null : m.sessionView();
     }
 
-    Integer masterAdminPort() {
+    /** The master's admin URL as its HELLO told this shadow, or null when not known. */
+    String masterAdminUrl() {
         ShadowRole s = shadow;
-        return s == null ? null : s.masterAdminPort();
+        Integer port = s == null ? null : s.masterAdminPort();
+        String peer = p.files().settings().peerAddress();
+        return port == null || peer == null ? null : "https://" + peer.substring(0, peer.lastIndexOf(':')) + ":" + port + "/";
     }
 
+    /** What this node knows of its peer: its role object's view, else what node.json says. */
     PeerView peer() {
         MasterRole m = master;
         ShadowRole s = shadow;
-        return m != null ? m.peer() : s != null ? s.peer() : PeerView.NONE;
+        PeerView v = m != null ? m.peer() : s != null ? s.peer() : PeerView.NONE;
+        NodeSettings set = p.files().settings();
+        return v.nodeId() == null && set.peerNodeId() != null
+                ? new PeerView(set.peerNodeId(), set.peerAddress(), null, 0, 0, null, -1) : v;
     }
 }

@@ -1,8 +1,12 @@
 package dev.understudy.dist.ha;
 
+import dev.understudy.common.home.NodeSettings;
+import dev.understudy.common.home.Role;
+import dev.understudy.ha.failover.FailoverEvent;
 import dev.understudy.ha.failover.FailoverState;
 import dev.understudy.ha.failover.HaState;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
  * The operator's pending {@code switch-roles}, on the failover loop: completed when the machine's steps show
@@ -12,14 +16,26 @@ final class SwitchRoles {
 
     private CompletableFuture<String> pending;
 
-    /** Starts waiting for {@code result}; false (and {@code result} failed) when a switch is already in progress. */
-    boolean begin(CompletableFuture<String> result) {
+    /**
+     * The operator asked for a switch on a node in {@code state}: the master hands over, a shadow with
+     * {@code force} promotes (both through {@code handle}); a shadow without it is told where to ask.
+     */
+    void request(CompletableFuture<String> result, boolean force, HaState state, Consumer<FailoverEvent> handle,
+                 String masterAdminUrl, NodeSettings settings) {
         if (pending != null) {
             result.completeExceptionally(new IllegalStateException("a switch is already in progress"));
-            return false;
+            return;
         }
         pending = result;
-        return true;
+        if (state.role() == Role.MASTER) {
+            handle.accept(new FailoverEvent.SwitchRolesRequested(force));
+        } else if (force) {
+            handle.accept(new FailoverEvent.ForcePromote());
+        } else {
+            fail("this node is the shadow; run switch-roles on the master (" + (masterAdminUrl != null
+                    ? "admin " + masterAdminUrl : "HA address " + settings.peerAddress())
+                    + "), or use --force to promote this shadow now");
+        }
     }
 
     void fail(String why) {
