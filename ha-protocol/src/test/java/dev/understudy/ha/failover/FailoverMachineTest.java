@@ -45,7 +45,7 @@ class FailoverMachineTest {
                 new FailoverEvent.ForcePromote(), new FailoverEvent.SwitchRolesRequested(false),
                 new FailoverEvent.SwitchRolesRequested(true), new FailoverEvent.HandoverAcked(10),
                 new FailoverEvent.DemoteReceived(9, "p"), new FailoverEvent.DemoteReceived(1, "p"),
-                new FailoverEvent.Stalled(5_000 * MS));
+                new FailoverEvent.Stalled(5_000 * MS), new FailoverEvent.LoopRan());
     }
 
     /**
