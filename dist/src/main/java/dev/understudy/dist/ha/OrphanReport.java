@@ -40,8 +40,8 @@ final class OrphanReport {
     void write(ShadowReplica.Orphans o) {
         NodeHome home = files.home();
         long epoch = files.state().epoch();
-        long first = o.revisions().get(0).revision();
-        long last = o.revisions().get(o.revisions().size() - 1).revision();
+        long first = o.hasUnretained() ? o.unretainedFrom() : o.revisions().get(0).revision();
+        long last = o.revisions().isEmpty() ? o.unretainedTo() : o.revisions().get(o.revisions().size() - 1).revision();
         Path file = home.orphanedDir().resolve("orphaned-epoch" + epoch + "-r" + first + "-" + last + ".json");
         ObjectNode root = Json.object();
         root.put("node", files.settings().nodeId());
@@ -55,16 +55,40 @@ final class OrphanReport {
             n.put("revision", r.revision());
             n.putObject("changeSet").set("ops", Json.mapper().valueToTree(r.ops()));
         }
+        if (o.hasUnretained()) {
+            ObjectNode u = root.putObject("unretained");
+            u.put("fromRevision", o.unretainedFrom());
+            u.put("toRevision", o.unretainedTo());
+            u.put("why", "these revisions were no longer in this node's journal, so they could not be compared one"
+                    + " by one; every entry whose value here differed from the new master's is listed (local = this"
+                    + " node's value, theirs = the new master's; null = absent)");
+            u.set("differingEntries", Json.mapper().valueToTree(o.differing()));
+        }
         try {
             Files.createDirectories(home.orphanedDir());
             AtomicFiles.write(file, Json.pretty(root).getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             log.error("cannot write orphaned changes to {}: {}", file, e.getMessage());
         }
-        alerts.raise(Severity.ERROR, AlertCategory.ORPHANED_CHANGES, file.getFileName().toString(),
-                o.revisions().size() + " change set(s) committed on this node while it was master (revisions " + first
-                        + ".." + last + ") were never acknowledged by the new master and are not in its configuration."
-                        + " They are saved in " + file + "; review them and re-apply what is still wanted on the master"
-                        + " (POST each changeSet to /api/v1/config/changes, or use `understudy config put`).");
+        alerts.raise(Severity.ERROR, AlertCategory.ORPHANED_CHANGES, file.getFileName().toString(), message(o, file));
+    }
+
+    static String message(ShadowReplica.Orphans o, Path file) {
+        StringBuilder m = new StringBuilder();
+        if (!o.revisions().isEmpty()) {
+            m.append(o.revisions().size()).append(" change set(s) committed on this node while it was master (revisions ")
+                    .append(o.revisions().get(0).revision()).append("..")
+                    .append(o.revisions().get(o.revisions().size() - 1).revision())
+                    .append(") were never acknowledged by the new master and are not in its configuration. ");
+        }
+        if (o.hasUnretained()) {
+            m.append("Revisions ").append(o.unretainedFrom()).append("..").append(o.unretainedTo())
+                    .append(" of this node were no longer in its journal and could not be checked one by one; ")
+                    .append(o.differing().size()).append(" entr").append(o.differing().size() == 1 ? "y" : "ies")
+                    .append(" differed from the new master's configuration. ");
+        }
+        return m.append("They are saved in ").append(file).append("; review them and re-apply what is still wanted on"
+                + " the master (POST each changeSet to /api/v1/config/changes, or use `understudy config put`).")
+                .toString();
     }
 }

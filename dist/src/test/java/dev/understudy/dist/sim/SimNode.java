@@ -433,6 +433,9 @@ final class SimNode {
                 disk.orphanedKeys.add(op.id());
             }
         }
+        for (ShadowReplica.EntryDiff d : o.differing()) {
+            disk.orphanedKeys.add(d.id());
+        }
     }
 
     private void ensureRole() {
