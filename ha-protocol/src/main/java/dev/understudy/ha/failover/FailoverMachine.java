@@ -69,6 +69,17 @@ public final class FailoverMachine {
     /** takeoverDelays a node that just stepped down or handed over waits before it may promote again. */
     static final int STEPPED_DOWN_GRACE = 3;
 
+    /**
+     * Refused reconnects that prove the master's process is gone. One is enough: it only counts after the
+     * connection was lost (closed or reset) and while nothing was heard since, and a refusal is the master
+     * host's kernel answering that no socket listens on the HA port any more. A serving master never closes
+     * its HA listener (it closes it only when it stops being master, and a restarting one serves nothing
+     * until it has checked its peer), so a second attempt adds latency, not proof. What a refusal cannot
+     * tell apart (a firewall rejecting with a reset) no number of refusals would either; silence is still
+     * judged by takeoverDelay.
+     */
+    static final int CRASH_CONFIRMATIONS = 1;
+
     /** The legal state changes; staying in the same state is always legal. */
     public static final Map<HaState, Set<HaState>> LEGAL = legal();
 
@@ -273,9 +284,9 @@ public final class FailoverMachine {
         if (s.state() == SUSPECT && !s.connected()) {
             if (f == Failure.REFUSED) {
                 int n = s.refusals() + 1;
-                if (n >= 2) {
+                if (n >= CRASH_CONFIRMATIONS) {
                     return promote(s.refusals(n), Epochs.next(s.epoch()),
-                            "master's host refused " + n + " reconnects: its process is gone", false, out);
+                            "master's host refused " + (n == 1 ? "the reconnect" : n + " reconnects") + ": its process is gone", false, out);
                 }
                 return s.refusals(n).retryAt(now + t.confirm());
             }
