@@ -51,6 +51,13 @@ class ZkCoordinatorTest {
         return z;
     }
 
+    /** {@link #node}, once its session is connected. */
+    ZkCoordinator connected(String id, BlockingQueue<Event> events) throws InterruptedException {
+        ZkCoordinator z = node(id, events);
+        next(events, Event.SessionConnected.class);
+        return z;
+    }
+
     static <T extends Event> T next(BlockingQueue<Event> q, Class<T> type) throws InterruptedException {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (System.nanoTime() < deadline) {
@@ -87,10 +94,8 @@ class ZkCoordinatorTest {
     void sessionExpiryLosesTheLeaseAndTellsTheCore() throws Exception {
         BlockingQueue<Event> qa = new LinkedBlockingQueue<>();
         BlockingQueue<Event> qb = new LinkedBlockingQueue<>();
-        ZkCoordinator a = node("a", qa);
-        ZkCoordinator b = node("b", qb);
-        next(qa, Event.SessionConnected.class);
-        next(qb, Event.SessionConnected.class);
+        ZkCoordinator a = connected("a", qa);
+        ZkCoordinator b = connected("b", qb);
         a.campaign();
         next(qa, Event.LeaseAcquired.class);
         b.campaign();
@@ -161,10 +166,8 @@ class ZkCoordinatorTest {
     void candidatesPublishRevisionsAndTheOneAheadTakesTheLease() throws Exception {
         BlockingQueue<Event> qa = new LinkedBlockingQueue<>();
         BlockingQueue<Event> qb = new LinkedBlockingQueue<>();
-        ZkCoordinator a = node("a", qa);
-        ZkCoordinator b = node("b", qb);
-        next(qa, Event.SessionConnected.class);
-        next(qb, Event.SessionConnected.class);
+        ZkCoordinator a = connected("a", qa);
+        ZkCoordinator b = connected("b", qb);
         a.publishRevision(40);
         b.publishRevision(42);
         assertThat(a.candidates()).containsEntry("a", 40L).containsEntry("b", 42L);
