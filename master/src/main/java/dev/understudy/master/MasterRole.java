@@ -130,7 +130,7 @@ public final class MasterRole implements AutoCloseable {
             return null;
         }
         PinnedTrustManager trust = pinned != null
-                ? PinnedTrustManager.pinned(pinned, clock, r -> rejected(ch, r))
+                ? PinnedTrustManager.pinned(pinned, clock, r -> rejected(ch, r + PAIR_ONLY))
                 : PinnedTrustManager.pairing(clock, r -> rejected(ch, r));
         return new HaServerInitializer.Admitted(trust, pinned != null, new InboundHandler(this, source, pinned != null));
     }
@@ -140,6 +140,11 @@ public final class MasterRole implements AutoCloseable {
         return permitted == null || permitted.equals(remote.getAddress().getHostAddress())
                 || permitted.equals(remote.getHostString());
     }
+
+    /** Why a paired master refuses another node's certificate: without coordination a group is a pair (§5). */
+    private static final String PAIR_ONLY = "; this master is paired, and without `coordination` in node.json a group"
+            + " is a pair, so a second shadow is refused (set coordination on every node for a group of up to 7 on"
+            + " ZooKeeper, or run `understudy detach` on the current shadow to replace it)";
 
     private void rejected(Channel ch, String reason) {
         String from = ch.remoteAddress() == null ? "?" : ((InetSocketAddress) ch.remoteAddress()).getHostString();
