@@ -7,25 +7,25 @@ import dev.understudy.common.store.Head;
 import dev.understudy.ha.failover.FailoverEvent;
 import dev.understudy.ha.failover.FailoverEvent.Failure;
 import dev.understudy.ha.failover.PeerInfo;
+import dev.understudy.ha.handshake.HaClientHandshake;
+import dev.understudy.ha.handshake.HaClientInitializer;
 import dev.understudy.ha.handshake.HaConnections;
 import dev.understudy.ha.handshake.PeerView;
 import dev.understudy.ha.handshake.Versions;
 import dev.understudy.ha.message.Bye;
 import dev.understudy.ha.message.Demote;
-import dev.understudy.ha.message.HaMessage;
 import dev.understudy.ha.message.Hello;
 import dev.understudy.ha.tls.HaTls;
 import dev.understudy.ha.tls.PinnedTrustManager;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslHandler;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
@@ -75,59 +75,42 @@ public final class PeerChecker {
             result.complete(new FailoverEvent.PeerChecked(null, Failure.ERROR));
             return result;
         }
-        var handler = new SimpleChannelInboundHandler<HaMessage>() {
+        Head h = self.head();
+        Hello mine = new Hello(self.nodeId(), Role.MASTER.wireName(), self.state(), self.epoch(), h.revision(), h.hash(),
+                Versions.SOFTWARE, Versions.PROTOCOL, null, null, null);
+        var handshake = new HaClientHandshake("peer " + peer, () -> mine, null, timeout, new HaClientHandshake.Listener() {
             @Override
-            public void channelActive(ChannelHandlerContext c) {
-                c.pipeline().get(SslHandler.class).handshakeFuture().addListener(hs -> {
-                    if (!hs.isSuccess()) {
-                        result.complete(new FailoverEvent.PeerChecked(null, HaConnections.classify(hs.cause())));
-                        c.close();
-                        return;
-                    }
-                    Head h = self.head();
-                    c.writeAndFlush(new Hello(self.nodeId(), Role.MASTER.wireName(), self.state(), self.epoch(),
-                            h.revision(), h.hash(), Versions.SOFTWARE, Versions.PROTOCOL, null, null, null));
-                    c.executor().schedule(() -> {
-                        if (result.complete(new FailoverEvent.PeerChecked(null, Failure.TIMEOUT))) {
-                            c.close();
-                        }
-                    }, timeout.toMillis(), TimeUnit.MILLISECONDS);
-                });
-            }
-
-            @Override
-            protected void channelRead0(ChannelHandlerContext c, HaMessage msg) {
-                if (msg instanceof Hello h) {
-                    Role role = Role.of(h.role());
-                    if (demoteEpoch > 0 && PeerView.isActive(h.state()) && h.epoch() < demoteEpoch) {
-                        log.warn("peer {} serves in epoch {} < {}: telling it to step down", h.nodeId(), h.epoch(), demoteEpoch);
-                        c.write(new Demote(demoteEpoch, "node " + self.nodeId() + " serves in epoch " + demoteEpoch));
-                    }
-                    c.writeAndFlush(new Bye(self.epoch(), "CHECKED", "peer check done")).addListener(x -> c.close());
-                    result.complete(new FailoverEvent.PeerChecked(new PeerInfo(h.nodeId(), role, h.epoch(),
-                            PeerView.isActive(h.state()), h.revision()), null));
-                } else if (msg instanceof Bye b) {
-                    log.debug("peer check refused: {} ({})", b.reason(), b.code());
-                    result.complete(new FailoverEvent.PeerChecked(null, Failure.ERROR));
-                    c.close();
+            public void established(Channel c, Hello theirs, X509Certificate peerCert) {
+                Role role = Role.of(theirs.role());
+                if (demoteEpoch > 0 && PeerView.isActive(theirs.state()) && theirs.epoch() < demoteEpoch) {
+                    log.warn("peer {} serves in epoch {} < {}: telling it to step down", theirs.nodeId(), theirs.epoch(),
+                            demoteEpoch);
+                    c.write(new Demote(demoteEpoch, "node " + self.nodeId() + " serves in epoch " + demoteEpoch));
                 }
+                c.writeAndFlush(new Bye(self.epoch(), "CHECKED", "peer check done")).addListener(x -> c.close());
+                result.complete(new FailoverEvent.PeerChecked(new PeerInfo(theirs.nodeId(), role, theirs.epoch(),
+                        PeerView.isActive(theirs.state()), theirs.revision()), null));
             }
 
             @Override
-            public void channelInactive(ChannelHandlerContext c) {
-                result.complete(new FailoverEvent.PeerChecked(null, Failure.ERROR));
+            public void failed(Failure kind, String why) {
+                log.debug("peer check: {}", why);
+                result.complete(new FailoverEvent.PeerChecked(null, kind));
             }
-
+        });
+        // after the exchange nothing more is read: the check closes the connection itself
+        var rest = new ChannelInboundHandlerAdapter() {
             @Override
             public void exceptionCaught(ChannelHandlerContext c, Throwable cause) {
                 c.close();
             }
         };
-        HaConnections.connect(group, peer, ctx, timeout, handler).addListener(f -> {
-            if (!f.isSuccess()) {
-                result.complete(new FailoverEvent.PeerChecked(null, HaConnections.classify(f.cause())));
-            }
-        });
+        HaConnections.connect(group, peer, timeout, new HaClientInitializer(peer, ctx, timeout, handshake, rest))
+                .addListener(f -> {
+                    if (!f.isSuccess()) {
+                        result.complete(new FailoverEvent.PeerChecked(null, HaConnections.classify(f.cause())));
+                    }
+                });
         return result;
     }
 }

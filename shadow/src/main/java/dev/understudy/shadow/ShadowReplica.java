@@ -35,8 +35,38 @@ public final class ShadowReplica {
     /** Largest full transfer accepted (bytes of snapshot JSON). */
     static final long MAX_FULL_SYNC_BYTES = 1L << 30;
 
-    /** Revisions this node committed that the new master does not have. */
-    public record Orphans(long fromRevision, List<Revision> revisions) {}
+    /**
+     * Revisions this node committed that the new master does not have. When some of the revisions to
+     * check were no longer retained in this node's journal ({@code unretainedFrom..unretainedTo}, both
+     * inclusive; none when {@code unretainedFrom > unretainedTo}), they cannot be judged one by one:
+     * {@code differing} then holds every entry whose value here differs from the new master's, so that
+     * nothing those revisions changed is dropped unreported.
+     */
+    public record Orphans(long fromRevision, List<Revision> revisions, long unretainedFrom, long unretainedTo,
+            List<EntryDiff> differing) {
+
+        public Orphans(long fromRevision, List<Revision> revisions) {
+            this(fromRevision, revisions, 0, -1, List.of());
+        }
+
+        public Orphans {
+            revisions = List.copyOf(revisions);
+            differing = List.copyOf(differing);
+        }
+
+        /** Whether some revisions could not be compared one by one. */
+        public boolean hasUnretained() {
+            return unretainedFrom <= unretainedTo;
+        }
+
+        /** Whether there is anything to report. */
+        public boolean isEmpty() {
+            return revisions.isEmpty() && !hasUnretained();
+        }
+    }
+
+    /** An entry whose value on this node ({@code local}) differs from the new master's ({@code theirs}); null = absent. */
+    public record EntryDiff(String collection, String id, JsonNode local, JsonNode theirs) {}
 
     /** Progress of a full transfer, for the attach progress bar and status. */
     public interface Progress {
@@ -219,20 +249,58 @@ public final class ShadowReplica {
         if (orphanCheckFrom < 0) {
             return;
         }
-        long from = Math.max(orphanCheckFrom, store.oldestRetainedBase());
+        long checkFrom = orphanCheckFrom;
         orphanCheckFrom = -1;
+        long base = store.oldestRetainedBase();
+        List<Revision> retained = store.changesSince(Math.max(checkFrom, base)).orElse(List.of());
+        Orphans o = store.read(local -> orphansOf(checkFrom, base, retained, local, incoming));
+        if (!o.isEmpty()) {
+            orphanSink.accept(o);
+        }
+    }
+
+    /**
+     * What of this node's revisions after {@code checkFrom} the new master's document {@code incoming}
+     * lacks. {@code retained} are the revisions after {@code max(checkFrom, oldestRetainedBase)}; those
+     * between {@code checkFrom} and {@code oldestRetainedBase} are no longer retained and are covered
+     * by the entries that differ.
+     */
+    static Orphans orphansOf(long checkFrom, long oldestRetainedBase, List<Revision> retained, ConfigDocument local,
+            ConfigDocument incoming) {
+        long from = Math.max(checkFrom, oldestRetainedBase);
         List<Revision> orphaned = new ArrayList<>();
-        store.changesSince(from).ifPresent(revs -> store.read(local -> {
-            for (Revision r : revs) {
-                if (!netEffectPresent(r, local, incoming)) {
-                    orphaned.add(r);
+        for (Revision r : retained) {
+            if (!netEffectPresent(r, local, incoming)) {
+                orphaned.add(r);
+            }
+        }
+        if (from == checkFrom) {
+            return new Orphans(from, orphaned);
+        }
+        List<EntryDiff> differing = differing(local, incoming);
+        if (differing.isEmpty()) {
+            // whatever the unretained revisions did, this node's configuration equals the new master's
+            return new Orphans(from, orphaned);
+        }
+        return new Orphans(from, orphaned, checkFrom + 1, from, differing);
+    }
+
+    /** Every entry whose value differs between the two documents, in collection and id order. */
+    static List<EntryDiff> differing(ConfigDocument local, ConfigDocument incoming) {
+        List<EntryDiff> out = new ArrayList<>();
+        for (ConfigCollection c : ConfigCollection.values()) {
+            java.util.SortedSet<String> ids = new java.util.TreeSet<>(local.entries(c).keySet());
+            ids.addAll(incoming.entries(c).keySet());
+            for (String id : ids) {
+                JsonNode mine = local.get(c, id);
+                JsonNode theirs = incoming.get(c, id);
+                if (!Objects.equals(mine, theirs)) {
+                    out.add(new EntryDiff(c.wireName(), id, mine == null ? null : mine.deepCopy(),
+                            theirs == null ? null : theirs.deepCopy()));
                 }
             }
-            return null;
-        }));
-        if (!orphaned.isEmpty()) {
-            orphanSink.accept(new Orphans(from, orphaned));
         }
+        return out;
     }
 
     /**

@@ -3,43 +3,29 @@ package dev.understudy.shadow;
 import dev.understudy.common.alert.AlertCategory;
 import dev.understudy.common.alert.AlertStore;
 import dev.understudy.common.alert.Severity;
-import dev.understudy.common.cert.Certificates;
 import dev.understudy.common.clock.Clock;
 import dev.understudy.common.home.HostPort;
 import dev.understudy.common.home.Role;
 import dev.understudy.common.store.Head;
 import dev.understudy.ha.failover.FailoverEvent;
 import dev.understudy.ha.failover.FailoverEvent.Failure;
-import dev.understudy.ha.failover.PeerInfo;
+import dev.understudy.ha.handshake.HaClientHandshake;
+import dev.understudy.ha.handshake.HaClientInitializer;
 import dev.understudy.ha.handshake.HaConnections;
 import dev.understudy.ha.handshake.PeerView;
-import dev.understudy.ha.handshake.VersionPolicy;
 import dev.understudy.ha.handshake.Versions;
-import dev.understudy.ha.message.Ack;
 import dev.understudy.ha.message.Bye;
-import dev.understudy.ha.message.Delta;
-import dev.understudy.ha.message.Demote;
-import dev.understudy.ha.message.FullSync;
-import dev.understudy.ha.message.HaMessage;
-import dev.understudy.ha.message.Heartbeat;
 import dev.understudy.ha.message.Hello;
-import dev.understudy.ha.message.Nack;
-import dev.understudy.ha.message.Promote;
 import dev.understudy.ha.tls.HaTls;
 import dev.understudy.ha.tls.PinnedTrustManager;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslHandler;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -170,8 +156,18 @@ public final class ShadowRole implements AutoCloseable {
             fail(gen, pairResult, Failure.ERROR, "cannot set up TLS: " + e.getMessage());
             return;
         }
-        Session session = new Session(gen, pairing, pairResult);
-        ChannelFuture f = HaConnections.connect(group, settings.master(), ctx, settings.connectTimeout(), session);
+        MasterConnection connection = new MasterConnection(this, () -> gen == generation.get() && !closed, pairResult,
+                installer);
+        // pairing waits for the master's (deliberately slow) password check
+        Duration helloTimeout = pairing == null ? settings.connectTimeout() : Duration.ofMillis(PAIRING_HELLO_TIMEOUT_MS);
+        var handshake = new HaClientHandshake("master " + settings.master(), () -> {
+            Head h = replica.head();
+            return new Hello(settings.nodeId(), Role.SHADOW.wireName(), state.get(), epoch.getAsLong(), h.revision(),
+                    h.hash(), Versions.SOFTWARE, Versions.PROTOCOL, settings.advertisedHaAddress(),
+                    pairing == null ? null : pairing.user(), pairing == null ? null : pairing.password());
+        }, pairing == null ? null : pairing.expectedFingerprint(), helloTimeout, connection);
+        ChannelFuture f = HaConnections.connect(group, settings.master(), settings.connectTimeout(),
+                new HaClientInitializer(settings.master(), ctx, settings.connectTimeout(), handshake, connection));
         channel.set(f.channel());
         f.addListener(done -> {
             if (!done.isSuccess()) {
@@ -217,299 +213,38 @@ public final class ShadowRole implements AutoCloseable {
         installer.shutdown();
     }
 
-    /** One connection's handler; stale once a newer connection replaced it. */
-    private final class Session extends SimpleChannelInboundHandler<HaMessage> {
-        private final long gen;
-        private final Pairing pairing;
-        private final CompletableFuture<Paired> pairResult;
-        private boolean established;
-        private boolean reported;
-        private long seq;
-        private long lastHeardPosted;
-        private boolean unsyncedAck;
-        private final ShadowSync sync = new ShadowSync();
-        private ScheduledFuture<?> heartbeats;
-        private ScheduledFuture<?> helloTimeout;
-
-        Session(long gen, Pairing pairing, CompletableFuture<Paired> pairResult) {
-            this.gen = gen;
-            this.pairing = pairing;
-            this.pairResult = pairResult;
-        }
-
-        private boolean current() {
-            return gen == generation.get() && !closed;
-        }
-
-        @Override
-        public void channelActive(ChannelHandlerContext ctx) {
-            SslHandler ssl = ctx.pipeline().get(SslHandler.class);
-            ssl.handshakeFuture().addListener(hs -> {
-                if (!hs.isSuccess()) {
-                    report(HaConnections.classify(hs.cause()),
-                            "TLS handshake with master " + settings.master() + " failed: " + hs.cause().getMessage());
-                    ctx.close();
-                    return;
-                }
-                if (pairing != null && pairing.expectedFingerprint() != null) {
-                    // checked before any credential is sent: a wrong master never sees the password
-                    X509Certificate presented = HaTls.peerCertificate(ctx.channel()).orElse(null);
-                    if (presented == null || !Certificates.fingerprintMatches(pairing.expectedFingerprint(), presented)) {
-                        report(Failure.ERROR, "master certificate fingerprint "
-                                + (presented == null ? "none" : Certificates.fingerprint(presented))
-                                + " does not match --master-fingerprint " + pairing.expectedFingerprint()
-                                + " (check you are attaching to the right master; no password was sent)");
-                        ctx.close();
-                        return;
-                    }
-                }
-                Head h = replica.head();
-                ctx.writeAndFlush(new Hello(settings.nodeId(), Role.SHADOW.wireName(), state.get(), epoch.getAsLong(),
-                        h.revision(), h.hash(), Versions.SOFTWARE, Versions.PROTOCOL, settings.advertisedHaAddress(),
-                        pairing == null ? null : pairing.user(), pairing == null ? null : pairing.password()));
-                // pairing waits for the master's (deliberately slow) password check
-                long wait = pairing == null ? settings.connectTimeout().toMillis() : PAIRING_HELLO_TIMEOUT_MS;
-                helloTimeout = ctx.executor().schedule(() -> {
-                    report(Failure.TIMEOUT, "master " + settings.master() + " did not answer HELLO within " + wait + " ms");
-                    ctx.close();
-                }, wait, TimeUnit.MILLISECONDS);
-            });
-        }
-
-        private void report(Failure kind, String why) {
-            if (reported) {
-                return;
-            }
-            reported = true;
-            if (pairResult != null) {
-                pairResult.completeExceptionally(new IllegalStateException(why));
-            } else if (current()) {
-                log.debug("{}", why);
-                events.accept(new FailoverEvent.ConnectFailed(kind));
-            }
-        }
-
-        @Override
-        protected void channelRead0(ChannelHandlerContext ctx, HaMessage msg) {
-            if (!current() && pairResult == null) {
-                ctx.close();
-                return;
-            }
-            if (msg instanceof Hello h) {
-                onHello(ctx, h);
-            } else if (!established) {
-                if (msg instanceof Bye bye) {
-                    onBye(bye);
-                }
-                ctx.close();
-            } else if (msg instanceof Heartbeat hb) {
-                onHeartbeat(ctx, hb);
-                lastHeardPosted = clock.nanoTime();
-            } else if (msg instanceof Delta d) {
-                heard(d.epoch(), peer.state(), peer.revision());
-                proveAlive();
-                HaMessage reply = replica.onDeltaDeferred(d, epoch.getAsLong());
-                if (reply instanceof Ack) {
-                    // acknowledged after the one fsync for this whole read batch (channelReadComplete)
-                    unsyncedAck = true;
-                } else {
-                    flushDeferred(ctx);
-                    ctx.writeAndFlush(reply);
-                }
-            } else if (msg instanceof FullSync fs) {
-                heard(fs.epoch(), peer.state(), fs.revision());
-                proveAlive();
-                if (fs.last()) {
-                    // installing a large document takes seconds: not on the event loop, where the master's
-                    // heartbeats must keep proving it alive meanwhile
-                    replica.installing(true);
-                    installer.execute(() -> {
-                        HaMessage reply;
-                        try {
-                            reply = replica.onFullSync(fs, epoch.getAsLong());
-                        } finally {
-                            replica.installing(false);
-                        }
-                        ctx.executor().execute(() -> {
-                            ctx.writeAndFlush(reply);
-                            afterApply(reply);
-                        });
-                    });
-                } else {
-                    HaMessage reply = replica.onFullSync(fs, epoch.getAsLong());
-                    if (reply != null) {
-                        ctx.writeAndFlush(reply);
-                    }
-                }
-            } else if (msg instanceof Promote p) {
-                log.info("master {} hands over: promote in epoch {} at revision {}", peer.nodeId(), p.epoch(), p.revision());
-                events.accept(new FailoverEvent.PromoteReceived(p.epoch()));
-            } else if (msg instanceof Demote d) {
-                events.accept(new FailoverEvent.DemoteReceived(d.epoch(), peer.nodeId()));
-            } else if (msg instanceof Bye bye) {
-                onBye(bye);
-                ctx.close();
-            }
-        }
-
-        private void onHello(ChannelHandlerContext ctx, Hello h) {
-            if (helloTimeout != null) {
-                helloTimeout.cancel(false);
-            }
-            X509Certificate masterCert = HaTls.peerCertificate(ctx.channel()).orElse(null);
-            if (pairing != null && pairing.expectedFingerprint() != null
-                    && (masterCert == null || !Certificates.fingerprintMatches(pairing.expectedFingerprint(), masterCert))) {
-                String got = masterCert == null ? "none" : Certificates.fingerprint(masterCert);
-                pairResult.completeExceptionally(new IllegalStateException("master certificate fingerprint " + got
-                        + " does not match --master-fingerprint " + pairing.expectedFingerprint()
-                        + " (check you are attaching to the right master)"));
-                ctx.close();
-                return;
-            }
-            VersionPolicy.Decision versions = VersionPolicy.check(h.softwareVersion(), h.protocolVersion());
-            if (!versions.accepted()) {
-                String why = versions.reason();
-                alerts.raise(Severity.ERROR, AlertCategory.VERSION_MISMATCH, "master", why);
-                report(Failure.ERROR, why);
-                ctx.close();
-                return;
-            }
-            alerts.resolve(AlertCategory.VERSION_MISMATCH, "master");
-            // the master admitted us: an earlier refusal (wrong password, unpinned certificate) no longer holds
-            alerts.resolve(AlertCategory.PAIRING_REJECTED, "master");
-            alerts.resolve(AlertCategory.PAIRING_REJECTED, "tls:" + settings.master());
-            established = true;
-            reported = true;
-            masterAdminPort = h.adminPort();
-            peer = new PeerView(h.nodeId(), settings.master().toString(), h.state(), h.epoch(), h.revision(), h.hash(),
-                    clock.nanoTime());
-            if (pairResult != null) {
-                pairResult.complete(new Paired(masterCert, h));
-                if (!current()) {
-                    return;
-                }
-            }
-            log.info("connected to master {} at {} (epoch {}, revision {})", h.nodeId(), settings.master(), h.epoch(), h.revision());
-            events.accept(new FailoverEvent.Connected(new PeerInfo(h.nodeId(), Role.MASTER, h.epoch(),
-                    PeerView.isActive(h.state()), h.revision())));
-            long every = settings.heartbeat().toNanos();
-            heartbeats = ctx.executor().scheduleAtFixedRate(() -> {
-                Head head = replica.head();
-                ctx.writeAndFlush(new Heartbeat(epoch.getAsLong(), head.revision(), head.hash(), ++seq,
-                        Role.SHADOW.wireName(), state.get()));
-            }, 0, every, TimeUnit.NANOSECONDS);
-        }
-
-        /** Any message from the master proves it alive, not only heartbeats (they queue behind pushes). */
-        private void proveAlive() {
-            long now = clock.nanoTime();
-            if (now - lastHeardPosted >= settings.heartbeat().toNanos() / 2) {
-                lastHeardPosted = now;
-                events.accept(new FailoverEvent.PeerHeard(new PeerInfo(peer.nodeId(), Role.MASTER, peer.epoch(),
-                        PeerView.isActive(peer.state()), peer.revision())));
-            }
-        }
-
-        private void onHeartbeat(ChannelHandlerContext ctx, Heartbeat hb) {
-            heard(hb.epoch(), hb.state(), hb.revision());
-            peer = new PeerView(peer.nodeId(), peer.address(), hb.state(), hb.epoch(), hb.revision(), hb.hash(), clock.nanoTime());
-            events.accept(new FailoverEvent.PeerHeard(new PeerInfo(peer.nodeId(), Role.MASTER, hb.epoch(),
-                    PeerView.isActive(hb.state()), hb.revision())));
-            Head h = replica.head();
-            ShadowSync.Verdict v = sync.onHeartbeat(hb.revision(), hb.hash(), h, replica.transferInProgress());
-            if (v.hashMismatch()) {
-                alerts.raise(Severity.ERROR, AlertCategory.CONFIG_INCONSISTENT, "master",
-                        "Configuration differs from the master at revision " + h.revision() + " (hash "
-                                + ShadowReplica.shortHash(h.hash()) + " here, " + ShadowReplica.shortHash(hb.hash())
-                                + " on the master); a full resync was requested and repairs it automatically.");
-                ctx.writeAndFlush(new Nack(epoch.getAsLong(), "config hash differs at revision " + h.revision(), true,
-                        h.revision(), h.hash()));
-            } else if (v.hashMatch()) {
-                alerts.resolve(AlertCategory.CONFIG_INCONSISTENT, "master");
-            }
-            inSync(v.inSync());
-        }
-
-        private void afterApply(HaMessage reply) {
-            if (reply instanceof Ack a) {
-                inSync(sync.onAcked(a.revision(), peer.revision()));
-            }
-        }
-
-        private void inSync(Boolean changed) {
-            if (changed != null) {
-                events.accept(new FailoverEvent.SyncProgress(changed));
-            }
-        }
-
-        private void heard(long peerEpoch, String peerState, long peerRevision) {
-            peer = new PeerView(peer.nodeId(), peer.address(), peerState, peerEpoch, Math.max(peerRevision, peer.revision()),
-                    peer.hash(), clock.nanoTime());
-        }
-
-        private void onBye(Bye bye) {
-            String why = "master " + settings.master() + " closed the HA connection: " + bye.reason() + " (" + bye.code() + ")";
-            log.warn("{}", why);
-            if ("AUTH_FAILED".equals(bye.code()) || "AUTH_THROTTLED".equals(bye.code()) || "HOST_NOT_PERMITTED".equals(bye.code()) || "NOT_PAIRED".equals(bye.code())) {
-                alerts.raise(Severity.ERROR, AlertCategory.PAIRING_REJECTED, "master", why);
-            } else if ("VERSION_MISMATCH".equals(bye.code())) {
-                alerts.raise(Severity.ERROR, AlertCategory.VERSION_MISMATCH, "master", why);
-            }
-            if (pairResult != null) {
-                pairResult.completeExceptionally(new IllegalStateException(bye.reason()));
-            }
-        }
-
-        @Override
-        public void channelReadComplete(ChannelHandlerContext ctx) {
-            flushDeferred(ctx);
-            ctx.fireChannelReadComplete();
-        }
-
-        /** Syncs deltas applied since the last read batch and sends one cumulative ACK. */
-        private void flushDeferred(ChannelHandlerContext ctx) {
-            if (!unsyncedAck) {
-                return;
-            }
-            unsyncedAck = false;
-            try {
-                Head durable = replica.sync();
-                Ack ack = new Ack(epoch.getAsLong(), durable.revision(), durable.hash());
-                ctx.writeAndFlush(ack);
-                afterApply(ack);
-            } catch (java.io.IOException e) {
-                log.error("cannot make replicated revisions durable: {}", e.getMessage());
-                Head h = replica.head();
-                ctx.writeAndFlush(new Nack(epoch.getAsLong(), "local store failure: " + e.getMessage(), false,
-                        h.revision(), h.hash()));
-            }
-        }
-
-        @Override
-        public void channelInactive(ChannelHandlerContext ctx) {
-            if (heartbeats != null) {
-                heartbeats.cancel(false);
-            }
-            if (helloTimeout != null) {
-                helloTimeout.cancel(false);
-            }
-            if (established) {
-                if (current()) {
-                    log.info("HA connection to master {} lost", settings.master());
-                    events.accept(new FailoverEvent.ConnectionLost(Failure.CLOSED));
-                }
-            } else {
-                report(Failure.ERROR, "HA connection to master " + settings.master() + " closed before HELLO");
-            }
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            log.debug("HA connection to master {}: {}", settings.master(), cause.toString());
-            ctx.close();
-        }
+    Settings settings() {
+        return settings;
     }
 
+    Clock clock() {
+        return clock;
+    }
 
+    AlertStore alerts() {
+        return alerts;
+    }
 
+    LongSupplier epoch() {
+        return epoch;
+    }
+
+    Supplier<String> state() {
+        return state;
+    }
+
+    Consumer<FailoverEvent> events() {
+        return events;
+    }
+
+    void peer(PeerView p) {
+        peer = p;
+    }
+
+    /** The master's HELLO on an established connection: what this shadow now knows of its master. */
+    void heardHello(Hello h) {
+        masterAdminPort = h.adminPort();
+        peer = new PeerView(h.nodeId(), settings.master().toString(), h.state(), h.epoch(), h.revision(), h.hash(),
+                clock.nanoTime());
+    }
 }

@@ -149,4 +149,53 @@ class ShadowReplicaTest {
         ConfigDocument now = shadow.snapshot().document();
         assertThat(now.get(ConfigCollection.SETTINGS, "y")).isNull();
     }
+
+    @Test
+    void aFormerMastersChangesThatLeftItsJournalAreStillReportedAsDifferingEntries() throws Exception {
+        // this node keeps only its last 2 revisions; as master it committed y, w and v that never reached its
+        // successor, so revision 1 (y) can no longer be judged one by one
+        try (ConfigStore small = ConfigStore.open(dir.resolve("small"),
+                new dev.understudy.common.store.StoreOptions(2, 1L << 20, 20_000, 16L << 20))) {
+            small.commit(ChangeSet.of(ChangeOp.put(ConfigCollection.SETTINGS, "y", IntNode.valueOf(1))));
+            small.commit(ChangeSet.of(ChangeOp.put(ConfigCollection.SETTINGS, "w", IntNode.valueOf(2))));
+            small.commit(ChangeSet.of(ChangeOp.put(ConfigCollection.SETTINGS, "v", IntNode.valueOf(3))));
+            assertThat(small.oldestRetainedBase()).isEqualTo(1);
+            commit("x", 1);
+            ShadowReplica former = new ShadowReplica(small, new FakeClock());
+            List<ShadowReplica.Orphans> reported = new ArrayList<>();
+            former.checkOrphansFrom(0, reported::add);
+            HaMessage reply = null;
+            for (FullSync c : chunks(10, 1 << 20)) {
+                reply = former.onFullSync(c, 2);
+            }
+            assertThat(reply).isInstanceOf(Ack.class);
+            assertThat(reported).singleElement().satisfies(o -> {
+                assertThat(o.revisions()).extracting(Revision::revision).containsExactly(2L, 3L);
+                assertThat(o.hasUnretained()).isTrue();
+                assertThat(o.unretainedFrom()).isEqualTo(1);
+                assertThat(o.unretainedTo()).isEqualTo(1);
+                assertThat(o.differing()).extracting(ShadowReplica.EntryDiff::id).containsExactly("v", "w", "x", "y");
+                assertThat(o.differing().get(3).local()).isEqualTo(IntNode.valueOf(1));
+                assertThat(o.differing().get(3).theirs()).isNull();
+            });
+        }
+    }
+
+    @Test
+    void unretainedRevisionsAreNotReportedWhenTheConfigurationsAgree() throws Exception {
+        try (ConfigStore small = ConfigStore.open(dir.resolve("small"),
+                new dev.understudy.common.store.StoreOptions(1, 1L << 20, 20_000, 16L << 20))) {
+            small.commit(ChangeSet.of(ChangeOp.put(ConfigCollection.SETTINGS, "a", IntNode.valueOf(1))));
+            small.commit(ChangeSet.of(ChangeOp.put(ConfigCollection.SETTINGS, "b", IntNode.valueOf(2))));
+            commit("a", 1);
+            commit("b", 2);
+            ShadowReplica former = new ShadowReplica(small, new FakeClock());
+            List<ShadowReplica.Orphans> reported = new ArrayList<>();
+            former.checkOrphansFrom(0, reported::add);
+            for (FullSync c : chunks(10, 1 << 20)) {
+                former.onFullSync(c, 2);
+            }
+            assertThat(reported).isEmpty();
+        }
+    }
 }

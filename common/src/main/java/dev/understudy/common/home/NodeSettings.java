@@ -27,6 +27,7 @@ import java.util.regex.Pattern;
  * @param connectTimeout      TCP/TLS connect timeout to the peer
  * @param requestTimeout      how long a write waits for the shadow's ack, and other peer requests
  * @param logLevel            root log level
+ * @param coordination        where the group's leadership lives in ZooKeeper; null for a pair (the default)
  * @param dataPlane           which nodes forward (DESIGN.md §5); null: the replicated {@code settings/dataPlane},
  *                            else active-standby
  * @param dataPlaneBindHost   the address every mapping listens on at this node instead of its listenHost; null: listenHost
@@ -35,7 +36,7 @@ public record NodeSettings(
         String nodeId, Role role, String adminHost, int adminPort, String haHost, int haPort,
         String peerAddress, String peerNodeId, String permittedShadowHost,
         Duration heartbeatInterval, Duration takeoverDelay, Duration connectTimeout, Duration requestTimeout,
-        String logLevel, DataPlaneMode dataPlane, String dataPlaneBindHost) {
+        String logLevel, Coordination coordination, DataPlaneMode dataPlane, String dataPlaneBindHost) {
 
     public static final int DEFAULT_ADMIN_PORT = 8443;
     public static final int DEFAULT_HA_PORT = 8444;
@@ -47,7 +48,8 @@ public record NodeSettings(
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final Set<String> FIELDS = Set.of("nodeId", "role", "adminHost", "adminPort", "haHost", "haPort",
             "peerAddress", "peerNodeId", "permittedShadowHost", "heartbeatInterval", "takeoverDelay",
-            "connectTimeout", "requestTimeout", "logLevel", "dataPlane", "dataPlaneBindHost");
+            "connectTimeout", "requestTimeout", "logLevel", "coordination", "dataPlane",
+            "dataPlaneBindHost");
     private static final Set<String> LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
 
     /** The rule `init` enforces for a node id, as the "expected" part of an error message. */
@@ -78,6 +80,15 @@ public record NodeSettings(
         require(takeoverDelay.compareTo(heartbeatInterval.multipliedBy(3)) >= 0, "takeoverDelay: "
                 + Durations.format(takeoverDelay) + " (expected: at least 3 x heartbeatInterval = "
                 + Durations.format(heartbeatInterval.multipliedBy(3)) + ", so a late heartbeat is not a failure)");
+        // the failsafe's timing rule, reasoned in Coordination's javadoc
+        require(coordination == null || takeoverDelay.compareTo(coordination.takeoverFloor(heartbeatInterval)) > 0,
+                coordination == null ? "" : "takeoverDelay: " + Durations.format(takeoverDelay)
+                + " (expected with coordination: > coordination.sessionTimeout + 3 x heartbeatInterval = "
+                + Durations.format(coordination.sessionTimeout()) + " + "
+                + Durations.format(Coordination.confirmationWindow(heartbeatInterval)) + " = "
+                + Durations.format(coordination.takeoverFloor(heartbeatInterval))
+                + ", so a master cut off from ZooKeeper and its members stops taking writes before a shadow can"
+                + " take over; raise takeoverDelay or lower coordination.sessionTimeout)");
     }
 
     private static void positive(String name, Duration d) {
@@ -93,43 +104,51 @@ public record NodeSettings(
 
     public static NodeSettings defaults(String nodeId, Role role) {
         return new NodeSettings(nodeId, role, "0.0.0.0", DEFAULT_ADMIN_PORT, "0.0.0.0", DEFAULT_HA_PORT,
-                null, null, null, DEFAULT_HEARTBEAT, DEFAULT_TAKEOVER, DEFAULT_CONNECT, DEFAULT_REQUEST, "INFO",
+                null, null, null, DEFAULT_HEARTBEAT, DEFAULT_TAKEOVER, DEFAULT_CONNECT, DEFAULT_REQUEST, "INFO", null,
                 null, null);
     }
 
     public NodeSettings withPorts(int admin, int ha) {
         return new NodeSettings(nodeId, role, adminHost, admin, haHost, ha, peerAddress, peerNodeId,
-                permittedShadowHost, heartbeatInterval, takeoverDelay, connectTimeout, requestTimeout, logLevel,
+                permittedShadowHost, heartbeatInterval, takeoverDelay, connectTimeout, requestTimeout, logLevel, coordination,
                 dataPlane, dataPlaneBindHost);
     }
 
     public NodeSettings withHosts(String admin, String ha) {
         return new NodeSettings(nodeId, role, admin, adminPort, ha, haPort, peerAddress, peerNodeId,
-                permittedShadowHost, heartbeatInterval, takeoverDelay, connectTimeout, requestTimeout, logLevel,
+                permittedShadowHost, heartbeatInterval, takeoverDelay, connectTimeout, requestTimeout, logLevel, coordination,
                 dataPlane, dataPlaneBindHost);
     }
 
     public NodeSettings withPeer(String address, String id) {
         return new NodeSettings(nodeId, role, adminHost, adminPort, haHost, haPort, address, id,
-                permittedShadowHost, heartbeatInterval, takeoverDelay, connectTimeout, requestTimeout, logLevel,
+                permittedShadowHost, heartbeatInterval, takeoverDelay, connectTimeout, requestTimeout, logLevel, coordination,
                 dataPlane, dataPlaneBindHost);
     }
 
     public NodeSettings withPermittedShadowHost(String host) {
         return new NodeSettings(nodeId, role, adminHost, adminPort, haHost, haPort, peerAddress, peerNodeId,
-                host, heartbeatInterval, takeoverDelay, connectTimeout, requestTimeout, logLevel,
+                host, heartbeatInterval, takeoverDelay, connectTimeout, requestTimeout, logLevel, coordination,
                 dataPlane, dataPlaneBindHost);
     }
 
     public NodeSettings withTimings(Duration heartbeat, Duration takeover, Duration connect, Duration request) {
         return new NodeSettings(nodeId, role, adminHost, adminPort, haHost, haPort, peerAddress, peerNodeId,
-                permittedShadowHost, heartbeat, takeover, connect, request, logLevel, dataPlane, dataPlaneBindHost);
+                permittedShadowHost, heartbeat, takeover, connect, request, logLevel, coordination,
+                dataPlane, dataPlaneBindHost);
+    }
+
+    public NodeSettings withCoordination(Coordination c) {
+        return new NodeSettings(nodeId, role, adminHost, adminPort, haHost, haPort, peerAddress, peerNodeId,
+                permittedShadowHost, heartbeatInterval, takeoverDelay, connectTimeout, requestTimeout, logLevel, c,
+                dataPlane, dataPlaneBindHost);
     }
 
     /** With node.json's {@code dataPlane} and {@code dataPlaneBindHost} (null: unset). */
     public NodeSettings withDataPlane(DataPlaneMode mode, String bindHost) {
         return new NodeSettings(nodeId, role, adminHost, adminPort, haHost, haPort, peerAddress, peerNodeId,
-                permittedShadowHost, heartbeatInterval, takeoverDelay, connectTimeout, requestTimeout, logLevel, mode, bindHost);
+                permittedShadowHost, heartbeatInterval, takeoverDelay, connectTimeout, requestTimeout, logLevel, coordination,
+                mode, bindHost);
     }
 
     /** Every field with whether it is the default, for the start-up log and `status`. */
@@ -146,6 +165,8 @@ public record NodeSettings(
         m.put("connectTimeout", dur(connectTimeout, d.connectTimeout));
         m.put("requestTimeout", dur(requestTimeout, d.requestTimeout));
         m.put("logLevel", logLevel);
+        m.put("coordination", coordination == null ? "none (a pair)" : coordination.zookeeper() + " "
+                + coordination.path() + " sessionTimeout " + dur(coordination.sessionTimeout(), Coordination.DEFAULT_SESSION_TIMEOUT));
         m.put("dataPlane", dataPlane == null ? "unset (the replicated settings/dataPlane, else active-standby)"
                 : dataPlane.wireName());
         m.put("dataPlaneBindHost", dataPlaneBindHost == null ? "unset (each mapping's listenHost)" : dataPlaneBindHost);
@@ -172,6 +193,9 @@ public record NodeSettings(
         n.put("connectTimeout", Durations.format(connectTimeout));
         n.put("requestTimeout", Durations.format(requestTimeout));
         n.put("logLevel", logLevel);
+        if (coordination != null) {
+            n.set("coordination", coordination.toJson());
+        }
         if (dataPlane != null) {
             n.put("dataPlane", dataPlane.wireName());
         }
@@ -204,6 +228,7 @@ public record NodeSettings(
                 duration(n, "connectTimeout", DEFAULT_CONNECT),
                 duration(n, "requestTimeout", DEFAULT_REQUEST),
                 text(n, "logLevel", "INFO"),
+                Coordination.fromJson(n.get("coordination")),
                 text(n, "dataPlane", null) == null ? null : DataPlaneMode.of("dataPlane", text(n, "dataPlane", null)),
                 text(n, "dataPlaneBindHost", null));
     }

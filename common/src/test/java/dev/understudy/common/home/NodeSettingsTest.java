@@ -47,7 +47,7 @@ class NodeSettingsTest {
     @Test
     void unknownFieldIsRejectedByName() {
         rejects(valid().put("heartbeatIntervall", "200ms"), "heartbeatIntervall: unknown field (expected: one of [adminHost, "
-                + "adminPort, connectTimeout, dataPlane, dataPlaneBindHost, haHost, haPort, heartbeatInterval, logLevel, nodeId, peerAddress, peerNodeId, "
+                + "adminPort, connectTimeout, coordination, dataPlane, dataPlaneBindHost, haHost, haPort, heartbeatInterval, logLevel, nodeId, peerAddress, peerNodeId, "
                 + "permittedShadowHost, requestTimeout, role, takeoverDelay])");
     }
 

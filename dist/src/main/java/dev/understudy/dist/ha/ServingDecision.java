@@ -1,67 +1,29 @@
 package dev.understudy.dist.ha;
 
-import dev.understudy.ha.failover.FailoverEvent;
-import dev.understudy.ha.failover.FailoverTimings;
+import dev.understudy.ha.failover.FailoverState;
 import dev.understudy.ha.failover.HaState;
 
 /**
- * The failover loop's serving decisions, written once: what status, the data plane and the admin API
- * report, when the loop holds serving after its own stall, and where a new tenure's acknowledged mark starts. Pure functions of the loop's state
- * and the time; the HA node and the whole-cluster simulation both read them from here.
+ * What status, the data plane and the admin API report, read from the failover machine's state (the one the
+ * loop holds now, and the one it last published) and whether the loop is stalled now; and where a new
+ * tenure's acknowledged mark starts. Pure; the HA node and the whole-cluster simulation both read them here.
  */
 public final class ServingDecision {
 
     private ServingDecision() {}
-
-    /**
-     * Whether a paired node's loop has not run for takeoverDelay: answered on other threads, possibly
-     * before the loop has run after a resume, so it must not vouch for serving then.
-     */
-    public static boolean stalledNow(boolean paired, long now, long lastLoop, FailoverTimings t) {
-        return paired && now - lastLoop >= t.takeover();
-    }
 
     /** Whether status says serving: the data plane runs and the published state is a serving one. */
     public static boolean serving(boolean dataPlaneOn, HaState published, boolean stalled) {
         return dataPlaneOn && published.serving() && !stalled;
     }
 
-    /** Whether writes are accepted: an active master not handing over, not held after a stall. */
-    public static boolean acceptsWrites(HaState published, boolean writesStopped, boolean heldAfterStall, boolean stalled) {
-        return published.serving() && published != HaState.DEMOTING && !writesStopped && !heldAfterStall && !stalled;
-    }
-
-    /** Whether a loop gap is this node's own stall, to be discounted by the machine ({@code Stalled}). */
-    public static boolean isStall(long gap, FailoverTimings t) {
-        return gap >= Math.max(t.takeover() / 2, 10 * t.heartbeat() / 4);
-    }
-
     /**
-     * Whether a gap of {@code gap} starts the stall hold: a paired serving node that did not run for
-     * takeoverDelay cannot know whether its shadow took over meanwhile, so it stops serving until it
-     * has checked its peer.
+     * Whether writes are accepted: the loop's state (already the new one while a step is performed, so a
+     * step-down refuses at once) and the published one both accept them (a new tenure accepts once published),
+     * and the loop is not stalled now.
      */
-    public static boolean holdAfterStall(long gap, FailoverTimings t, boolean dataPlaneOn, boolean paired, HaState state,
-                                         boolean held) {
-        return gap >= t.takeover() && dataPlaneOn && paired && state.serving() && !held;
-    }
-
-    /** What the stall hold does after a step of the machine. */
-    public enum HoldAfterStep {
-        /** Still waiting for the peer check. */
-        KEEP,
-        /** The node stepped down: nothing to resume. */
-        DROP,
-        /** The peer was checked and no other node serves in a higher epoch: serve again. */
-        SERVE
-    }
-
-    /** Whether the stall hold ends after {@code e} left the machine in {@code state}. */
-    public static HoldAfterStep afterStep(HaState state, FailoverEvent e) {
-        if (!state.serving()) {
-            return HoldAfterStep.DROP;
-        }
-        return e instanceof FailoverEvent.PeerChecked && state != HaState.DEMOTING ? HoldAfterStep.SERVE : HoldAfterStep.KEEP;
+    public static boolean acceptsWrites(FailoverState current, FailoverState published, boolean stalled) {
+        return current.acceptsWrites() && published != null && published.acceptsWrites() && !stalled;
     }
 
     /**

@@ -1,7 +1,8 @@
 /**
- * The node's HA runtime: a single-threaded loop that feeds observations to the pure failover state
- * machine, performs the actions it returns (persist the epoch, start or stop serving, connect,
- * check the peer, hand over, alert, log the role change and run the hook), and switches between
- * the master and shadow role objects when the node's role changes.
+ * The node's HA runtime: {@link dev.understudy.dist.ha.HaNode}, a thin single-threaded loop that feeds
+ * observations to the pure failover state machine and hands the actions it returns to
+ * {@code HaActions}, which carries them out through its parts: {@code HaFiles} (node.json, the pinned
+ * peer certificate, state.json), {@code HaRoles} (the master or shadow role object), {@code Pairing},
+ * {@code SwitchRoles}, {@code RoleChangeRecorder} and {@code OrphanReport}. None of them decides.
  */
 package dev.understudy.dist.ha;

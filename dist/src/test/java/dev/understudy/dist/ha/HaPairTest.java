@@ -152,6 +152,24 @@ class HaPairTest {
     }
 
     @Test
+    void withoutCoordinationASecondShadowIsRefusedAndTheFirstStaysPaired() throws Exception {
+        LocalPair.Node master = node("m", Role.MASTER, StoreOptions.defaults());
+        LocalPair.Node first = node("s1", Role.SHADOW, StoreOptions.defaults());
+        LocalPair.Node second = node("s2", Role.SHADOW, StoreOptions.defaults());
+        attach(first, master);
+        assertThatThrownBy(() -> second.ha().attach(HostPort.parse(master.haAddress()), "admin", PASSWORD.clone(), null).join())
+                .isInstanceOf(CompletionException.class); // the pinned certificate refuses it at TLS
+        assertThat(master.alerts().list(false)).as("the master's operator is told why, and what to set")
+                .anyMatch(a -> a.category() == AlertCategory.PAIRING_REJECTED
+                        && a.message().contains("without `coordination` in node.json a group is a pair"));
+        assertThat(second.ha().state()).isEqualTo(HaState.DETACHED);
+        assertThat(Files.exists(second.home.peerCrt())).isFalse();
+        long rev = master.store().commit(randomChange(new Random(1), 1)).revision();
+        assertThat(master.ha().replicated(rev).get(10, TimeUnit.SECONDS)).as("the first shadow still acks").isTrue();
+        awaitPaired(first, master);
+    }
+
+    @Test
     void wrongPasswordIsRefusedWithAClearErrorAndAnAlert() throws Exception {
         LocalPair.Node master = node("m", Role.MASTER, StoreOptions.defaults());
         LocalPair.Node shadow = node("s", Role.SHADOW, StoreOptions.defaults());

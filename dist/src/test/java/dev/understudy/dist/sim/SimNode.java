@@ -20,6 +20,7 @@ import dev.understudy.ha.failover.FailoverState;
 import dev.understudy.ha.failover.FailoverTimings;
 import dev.understudy.ha.failover.HaState;
 import dev.understudy.ha.failover.PeerInfo;
+import dev.understudy.ha.failover.StallHold;
 import dev.understudy.ha.handshake.PeerView;
 import dev.understudy.ha.handshake.Versions;
 import dev.understudy.ha.message.Ack;
@@ -108,11 +109,8 @@ final class SimNode {
     private ShadowReplica replica;
     FailoverState fs;
     HaState published = HaState.DETACHED;
+    private FailoverState publishedState;
     long publishedEpoch;
-    private boolean serving;
-    private boolean writesStopped;
-    private boolean heldAfterStall;
-    private long lastLoop;
     private long persistedAcked;
     private long deadlineToken;
     private long scheduledDeadline = Long.MAX_VALUE;
@@ -225,9 +223,6 @@ final class SimNode {
             replica.checkOrphansFrom(disk.orphanCheckFrom, this::orphaned);
         }
         persistedAcked = disk.lastAcked;
-        serving = false;
-        writesStopped = false;
-        heldAfterStall = false;
         listening = false;
         shadowRole = false;
         session = null;
@@ -236,7 +231,6 @@ final class SimNode {
         scheduledDeadline = Long.MAX_VALUE;
         FailoverMachine.Transition t = FailoverMachine.initial(id, disk.role, disk.epoch, true, timings, now());
         fs = t.next();
-        lastLoop = now();
         ensureRole();
         perform(t.actions());
         publish();
@@ -314,9 +308,9 @@ final class SimNode {
 
     void handle(FailoverEvent e) {
         noteServingPeer(e);
-        long gap = checkStall();
-        if (ServingDecision.isStall(gap, timings) && !(e instanceof FailoverEvent.Stalled)) {
-            handle(new FailoverEvent.Stalled(gap));
+        if (!(e instanceof FailoverEvent.LoopRan)) {
+            // the machine measures this node's own stall from the loop's lateness (StallHold)
+            handle(new FailoverEvent.LoopRan());
         }
         FailoverState before = fs;
         FailoverMachine.Transition t = FailoverMachine.step(fs, e, timings, now());
@@ -329,7 +323,6 @@ final class SimNode {
             disk.orphanCheckFrom = null;
         }
         scheduleDeadline();
-        releaseStallHold(e);
         if (e instanceof FailoverEvent.Tick && session != null && session.core.acked() > persistedAcked) {
             persistedAcked = session.core.acked();
             disk.lastAcked = persistedAcked;
@@ -344,27 +337,6 @@ final class SimNode {
         } else if (e instanceof FailoverEvent.DemoteReceived d) {
             heardServingEpoch = Math.max(heardServingEpoch, d.epoch());
         }
-    }
-
-    private long checkStall() {
-        long n = now();
-        long gap = n - lastLoop;
-        lastLoop = n;
-        if (ServingDecision.holdAfterStall(gap, timings, serving, fs.paired(), fs.state(), heldAfterStall)) {
-            heldAfterStall = true;
-            serving = false;
-            checkPeer(0);
-        }
-        return gap;
-    }
-
-    private void releaseStallHold(FailoverEvent e) {
-        if (!heldAfterStall) {
-            return;
-        }
-        ServingDecision.HoldAfterStep next = ServingDecision.afterStep(fs.state(), e);
-        heldAfterStall = next == ServingDecision.HoldAfterStep.KEEP;
-        serving |= next == ServingDecision.HoldAfterStep.SERVE;
     }
 
     private void scheduleDeadline() {
@@ -382,19 +354,15 @@ final class SimNode {
     }
 
     private void publish() {
+        publishedState = fs;
         published = fs.state();
         publishedEpoch = fs.epoch();
     }
 
     private void perform(List<FailoverAction> actions) {
         for (FailoverAction a : actions) {
-            if (a instanceof FailoverAction.StopServing) {
-                serving = false;
-            } else if (a instanceof FailoverAction.PersistState p) {
+            if (a instanceof FailoverAction.PersistState p) {
                 persist(p);
-            } else if (a instanceof FailoverAction.StartServing) {
-                serving = true;
-                writesStopped = false;
             } else if (a instanceof FailoverAction.Connect) {
                 ensureRole();
                 if (shadowRole) {
@@ -422,10 +390,6 @@ final class SimNode {
                 } else {
                     checkPeer(d.epoch());
                 }
-            } else if (a instanceof FailoverAction.StopWrites) {
-                writesStopped = true;
-            } else if (a instanceof FailoverAction.ResumeWrites) {
-                writesStopped = false;
             } else if (a instanceof FailoverAction.FlushToPeer) {
                 long rev = store.revision();
                 awaitAck(rev, ok -> {
@@ -469,6 +433,9 @@ final class SimNode {
                 disk.orphanedKeys.add(op.id());
             }
         }
+        for (ShadowReplica.EntryDiff d : o.differing()) {
+            disk.orphanedKeys.add(d.id());
+        }
     }
 
     private void ensureRole() {
@@ -491,15 +458,15 @@ final class SimNode {
     // ------------------------------------------------------------------ status and writes (admin API)
 
     boolean stalledNow() {
-        return ServingDecision.stalledNow(true, now(), lastLoop, timings);
+        return StallHold.stalledAt(fs, timings, now());
     }
 
     boolean servingNow() {
-        return ServingDecision.serving(serving, published, stalledNow());
+        return ServingDecision.serving(fs.serving(), published, stalledNow());
     }
 
     boolean acceptsWrites() {
-        return ServingDecision.acceptsWrites(published, writesStopped, heldAfterStall, stalledNow());
+        return ServingDecision.acceptsWrites(fs, publishedState, stalledNow());
     }
 
     /** POST /api/v1/config/changes: commit, then wait for the in-sync shadow's ack (up to requestTimeout). */

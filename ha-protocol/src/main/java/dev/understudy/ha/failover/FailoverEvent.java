@@ -68,6 +68,12 @@ public sealed interface FailoverEvent {
      */
     record Stalled(long gapNanos) implements FailoverEvent {}
 
+    /**
+     * The node's loop runs now: fed before every other event, so the machine can tell from {@code now} and the
+     * last run how long this node did not run ({@link StallHold}).
+     */
+    record LoopRan() implements FailoverEvent {}
+
     /** A peer serving in {@code epoch} told this node to step down. */
     record DemoteReceived(long epoch, String from) implements FailoverEvent {}
 }

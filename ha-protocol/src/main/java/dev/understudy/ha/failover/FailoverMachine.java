@@ -20,17 +20,14 @@ import dev.understudy.common.home.Role;
 import dev.understudy.ha.failover.FailoverAction.CheckPeer;
 import dev.understudy.ha.failover.FailoverAction.Connect;
 import dev.understudy.ha.failover.FailoverAction.Disconnect;
-import dev.understudy.ha.failover.FailoverAction.FlushToPeer;
 import dev.understudy.ha.failover.FailoverAction.PersistState;
 import dev.understudy.ha.failover.FailoverAction.RaiseAlert;
 import dev.understudy.ha.failover.FailoverAction.RecordRoleChange;
 import dev.understudy.ha.failover.FailoverAction.ResolveAlert;
 import dev.understudy.ha.failover.FailoverAction.ResumeWrites;
 import dev.understudy.ha.failover.FailoverAction.SendDemote;
-import dev.understudy.ha.failover.FailoverAction.SendPromote;
 import dev.understudy.ha.failover.FailoverAction.StartServing;
 import dev.understudy.ha.failover.FailoverAction.StopServing;
-import dev.understudy.ha.failover.FailoverAction.StopWrites;
 import dev.understudy.ha.failover.FailoverEvent.Attached;
 import dev.understudy.ha.failover.FailoverEvent.ConnectFailed;
 import dev.understudy.ha.failover.FailoverEvent.Connected;
@@ -71,6 +68,17 @@ public final class FailoverMachine {
 
     /** takeoverDelays a node that just stepped down or handed over waits before it may promote again. */
     static final int STEPPED_DOWN_GRACE = 3;
+
+    /**
+     * Refused reconnects that prove the master's process is gone. One is enough: it only counts after the
+     * connection was lost (closed or reset) and while nothing was heard since, and a refusal is the master
+     * host's kernel answering that no socket listens on the HA port any more. A serving master never closes
+     * its HA listener (it closes it only when it stops being master, and a restarting one serves nothing
+     * until it has checked its peer), so a second attempt adds latency, not proof. What a refusal cannot
+     * tell apart (a firewall rejecting with a reset) no number of refusals would either; silence is still
+     * judged by takeoverDelay.
+     */
+    static final int CRASH_CONFIRMATIONS = 1;
 
     /** The legal state changes; staying in the same state is always legal. */
     public static final Map<HaState, Set<HaState>> LEGAL = legal();
@@ -124,13 +132,13 @@ public final class FailoverMachine {
             s = new FailoverState(DETACHED, epoch, nodeId, false, false, false, now, FailoverState.NEVER,
                     FailoverState.NEVER, 0, 0, false, "shadow not attached to a master");
         }
-        return new Transition(s, out);
+        return new Transition(s.ran(now), out);
     }
 
     /** One step. */
     public static Transition step(FailoverState s, FailoverEvent e, FailoverTimings t, long now) {
         List<FailoverAction> out = new ArrayList<>();
-        FailoverState next = checked(s, dispatch(s, e, t, now, out), e);
+        FailoverState next = StallHold.afterStep(s, checked(s, dispatch(s, e, t, now, out), e), e, out);
         return new Transition(next, List.copyOf(out));
     }
 
@@ -176,7 +184,7 @@ public final class FailoverMachine {
             return s;
         }
         if (e instanceof Tick) {
-            return tick(s, t, now, out);
+            return FailoverDeadlines.tick(s, t, now, out);
         } else if (e instanceof Attached) {
             return attached(s, t, now, out);
         } else if (e instanceof Detached) {
@@ -205,13 +213,18 @@ public final class FailoverMachine {
         } else if (e instanceof ForcePromote) {
             return forcePromote(s, out);
         } else if (e instanceof SwitchRolesRequested x) {
-            return switchRoles(s, x.force(), t, now, out);
+            return FailoverHandover.switchRoles(s, x.force(), t, now, out);
         } else if (e instanceof HandoverAcked) {
-            return s.state() == DEMOTING ? handOver(s, t, now, out) : s;
+            return s.state() == DEMOTING ? FailoverHandover.handOver(s, t, now, out) : s;
         } else if (e instanceof DemoteReceived x) {
             return demoteReceived(s, x, t, now, out);
         } else if (e instanceof FailoverEvent.Stalled x) {
-            return stalled(s, x.gapNanos(), t, now);
+            return StallHold.stalled(s, x.gapNanos(), t, now);
+        } else if (e instanceof FailoverEvent.LoopRan) {
+            long gap = StallHold.gap(s, now);
+            FailoverState n = StallHold.hold(s, gap, t, out).ran(now);
+            // silence measured across this node's own stall is not the peer's: the machine discounts it
+            return StallHold.isStall(gap, t) ? dispatch(n, new FailoverEvent.Stalled(gap), t, now, out) : n;
         }
         throw new IllegalArgumentException("unknown event " + e);
     }
@@ -271,9 +284,9 @@ public final class FailoverMachine {
         if (s.state() == SUSPECT && !s.connected()) {
             if (f == Failure.REFUSED) {
                 int n = s.refusals() + 1;
-                if (n >= 2) {
+                if (n >= CRASH_CONFIRMATIONS) {
                     return promote(s.refusals(n), Epochs.next(s.epoch()),
-                            "master's host refused " + n + " reconnects: its process is gone", false, out);
+                            "master's host refused " + (n == 1 ? "the reconnect" : n + " reconnects") + ": its process is gone", false, out);
                 }
                 return s.refusals(n).retryAt(now + t.confirm());
             }
@@ -352,110 +365,6 @@ public final class FailoverMachine {
         };
     }
 
-    private static FailoverState tick(FailoverState s, FailoverTimings t, long now, List<FailoverAction> out) {
-        switch (s.state()) {
-            case CONNECTING -> {
-                // only after an attempt has failed (retry pending): a connection still being set up on a slow
-                // host is no evidence that the master is gone (the attempt itself is bounded by the connect,
-                // TLS handshake and HELLO timeouts, and ends in ConnectFailed)
-                if (now >= s.takeoverAt() && s.retryAt() != FailoverState.NEVER) {
-                    return promote(s, Epochs.next(s.epoch()), "master unreachable for " + millis(t.takeover())
-                            + " ms since this shadow started", false, out);
-                }
-                if (now >= s.retryAt()) {
-                    out.add(new Connect());
-                    return s.retryAt(FailoverState.NEVER);
-                }
-            }
-            case SYNCING, STANDBY, LAGGING -> {
-                if (now - s.lastHeard() >= t.suspect()) {
-                    return s.with(SUSPECT, "master silent for " + millis(now - s.lastHeard()) + " ms");
-                }
-            }
-            case SUSPECT -> {
-                if (now >= s.takeoverAt()) {
-                    if (s.connected()) {
-                        out.add(new Disconnect("master silent for " + millis(now - s.lastHeard()) + " ms"));
-                    }
-                    return promote(s.connected(false), Epochs.next(s.epoch()),
-                            "master silent for " + millis(now - s.lastHeard()) + " ms (takeoverDelay "
-                                    + millis(t.takeover()) + " ms)", false, out);
-                }
-                if (!s.connected() && now >= s.retryAt()) {
-                    out.add(new Connect());
-                    return s.retryAt(FailoverState.NEVER);
-                }
-            }
-            case STARTING -> {
-                if (now >= s.takeoverAt()) {
-                    out.add(new StartServing(s.epoch()));
-                    out.add(new RaiseAlert(Severity.WARNING, AlertCategory.PEER_UNREACHABLE, "shadow",
-                            "The peer did not answer within takeoverDelay after this master restarted; serving alone."
-                                    + " Check the peer; it rejoins as shadow when it is back."));
-                    return s.takeoverAt(FailoverState.NEVER).retryAt(now + t.peerCheck())
-                            .with(ACTIVE_ALONE, "peer silent while restarting");
-                }
-                if (now >= s.retryAt()) {
-                    out.add(new CheckPeer());
-                    return s.retryAt(FailoverState.NEVER);
-                }
-            }
-            case ACTIVE_ALONE -> {
-                if (s.paired() && now >= s.retryAt()) {
-                    // a peer that is not connected may be serving on the other side of a healed partition
-                    out.add(new CheckPeer());
-                    return s.retryAt(now + t.peerCheck());
-                }
-            }
-            case DEMOTING -> {
-                if (now >= s.takeoverAt()) {
-                    if (s.forced()) {
-                        return handOver(s, t, now, out);
-                    }
-                    out.add(new ResumeWrites());
-                    out.add(new RaiseAlert(Severity.WARNING, AlertCategory.PUSH_FAILED, "switch-roles",
-                            "switch-roles aborted: the shadow did not acknowledge the last revision within "
-                                    + millis(t.request()) + " ms; this node stays master. Check the shadow, or use"
-                                    + " `understudy switch-roles --force`."));
-                    return s.pending(0, false).takeoverAt(FailoverState.NEVER)
-                            .with(s.inSync() ? ACTIVE_PAIRED : ACTIVE_DEGRADED, "switch-roles timed out");
-                }
-            }
-            default -> {
-                return s;
-            }
-        }
-        return s;
-    }
-
-    /**
-     * After a stall of this node, the peer gets a fresh takeoverDelay: a shadow that was itself paused
-     * must not promote over a healthy master because of silence it caused. (A master that really died
-     * meanwhile is replaced one takeoverDelay later; a crash is still confirmed at once by refused
-     * reconnects.)
-     */
-    private static FailoverState stalled(FailoverState s, long gap, FailoverTimings t, long now) {
-        switch (s.state()) {
-            case SYNCING, STANDBY, LAGGING -> {
-                return s.heard(now).takeoverAt(now + t.takeover());
-            }
-            case SUSPECT -> {
-                FailoverState n = s.heard(now).takeoverAt(now + t.takeover());
-                return n.connected() ? n.with(n.inSync() ? STANDBY : LAGGING, "resumed after this node stalled for "
-                        + millis(gap) + " ms") : n;
-            }
-            case CONNECTING -> {
-                return s.takeoverAt() == FailoverState.NEVER ? s : s.takeoverAt(now + t.takeover());
-            }
-            case STARTING -> {
-                return s.takeoverAt(now + t.takeover());
-            }
-            default -> {
-                return s;
-            }
-        }
-    }
-
     private static FailoverState promoteReceived(FailoverState s, long epoch, List<FailoverAction> out) {
         if ((shadowConnectedState(s.state()) || s.state() == SUSPECT) && epoch > s.epoch()) {
             return promote(s, epoch, "planned switch-roles: the master handed over", true, out);
@@ -474,7 +383,7 @@ public final class FailoverMachine {
     }
 
     /** Enter PROMOTING: persist the new epoch first; serving starts on {@link Persisted}. */
-    private static FailoverState promote(FailoverState s, long newEpoch, String why, boolean planned,
+    static FailoverState promote(FailoverState s, long newEpoch, String why, boolean planned,
                                          List<FailoverAction> out) {
         out.add(new PersistState(newEpoch, Role.MASTER));
         return s.pending(newEpoch, planned).takeoverAt(FailoverState.NEVER).retryAt(FailoverState.NEVER)
@@ -498,40 +407,7 @@ public final class FailoverMachine {
                 .with(ACTIVE_ALONE, s.reason());
     }
 
-    // ------------------------------------------------------------------ master side
-
-    private static FailoverState switchRoles(FailoverState s, boolean force, FailoverTimings t, long now,
-                                             List<FailoverAction> out) {
-        if (s.state() == ACTIVE_PAIRED || (s.state() == ACTIVE_DEGRADED && force && s.connected())) {
-            out.add(new StopWrites());
-            out.add(new FlushToPeer());
-            return s.pending(Epochs.next(s.epoch()), force).takeoverAt(now + t.request())
-                    .with(DEMOTING, force ? "switch-roles --force requested" : "switch-roles requested");
-        }
-        String why = switch (s.state()) {
-            case ACTIVE_ALONE -> "no shadow is connected, so there is nothing to hand over to";
-            case ACTIVE_DEGRADED -> s.connected()
-                    ? "the shadow is not in sync; wait for it (see `understudy status`) or use --force"
-                    : "no shadow is connected, so there is nothing to hand over to";
-            case DEMOTING -> "a switch is already in progress";
-            default -> "this node is not the active master";
-        };
-        out.add(new FailoverAction.RaiseAlert(Severity.INFO, AlertCategory.FAILOVER, "switch-refused",
-                "switch-roles refused: " + why));
-        return s;
-    }
-
-    private static FailoverState handOver(FailoverState s, FailoverTimings t, long now, List<FailoverAction> out) {
-        long e = s.pendingEpoch();
-        // listeners closed before the peer is told to serve: the data planes never overlap
-        out.add(new StopServing("planned switch-roles: handing over to the shadow"));
-        out.add(new SendPromote(e));
-        out.add(new PersistState(e, Role.SHADOW));
-        out.add(new RecordRoleChange(Role.MASTER, Role.SHADOW, e, "planned switch-roles"));
-        return s.epoch(e).pending(0, false).connected(false).inSync(false).refusals(0)
-                .retryAt(now + t.heartbeat()).takeoverAt(now + STEPPED_DOWN_GRACE * t.takeover())
-                .with(CONNECTING, "handed over to the shadow");
-    }
+    // ------------------------------------------------------------------ master side (handover: FailoverHandover)
 
     private static FailoverState peerChecked(FailoverState s, PeerInfo peer, FailoverTimings t, long now,
                                              List<FailoverAction> out) {
@@ -610,7 +486,7 @@ public final class FailoverMachine {
                 .retryAt(FailoverState.NEVER).takeoverAt(now + STEPPED_DOWN_GRACE * t.takeover()).with(CONNECTING, why);
     }
 
-    private static long millis(long nanos) {
+    static long millis(long nanos) {
         return nanos / 1_000_000;
     }
 }

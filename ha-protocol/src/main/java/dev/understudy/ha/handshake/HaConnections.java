@@ -1,19 +1,14 @@
 package dev.understudy.ha.handshake;
 
 import dev.understudy.common.home.HostPort;
-import dev.understudy.ha.codec.HaPipeline;
 import dev.understudy.ha.failover.FailoverEvent.Failure;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslHandler;
 import java.net.ConnectException;
 import java.time.Duration;
 import javax.net.ssl.SSLHandshakeException;
@@ -24,26 +19,17 @@ public final class HaConnections {
     private HaConnections() {}
 
     /**
-     * Connects to {@code to} with the pipeline ssl, framing, codec, handler. The TLS handshake
-     * must complete within {@link #handshakeTimeoutMillis}: a paused process's kernel still accepts
-     * TCP connections, only a live process completes a handshake. (Failover timing does not depend
-     * on this limit: the state machine's own deadlines decide when silence means promotion.)
+     * Connects to {@code to} with the pipeline {@code initializer} builds (an {@link HaClientInitializer}). The TLS
+     * handshake must complete within {@link #handshakeTimeoutMillis}: a paused process's kernel still accepts TCP
+     * connections, only a live process completes a handshake. (Failover timing does not depend on this limit: the
+     * state machine's own deadlines decide when silence means promotion.)
      */
-    public static ChannelFuture connect(EventLoopGroup group, HostPort to, SslContext tls, Duration connectTimeout,
-                                        ChannelHandler handler) {
+    public static ChannelFuture connect(EventLoopGroup group, HostPort to, Duration connectTimeout,
+                                        ChannelInitializer<?> initializer) {
         return new Bootstrap().group(group).channel(NioSocketChannel.class)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
                 .option(ChannelOption.TCP_NODELAY, true)
-                .handler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        SslHandler ssl = tls.newHandler(ch.alloc(), to.host(), to.port());
-                        ssl.setHandshakeTimeoutMillis(handshakeTimeoutMillis(connectTimeout));
-                        ch.pipeline().addLast(HaPipeline.SSL, ssl);
-                        HaPipeline.addCodec(ch.pipeline());
-                        ch.pipeline().addLast(HaPipeline.HANDLER, handler);
-                    }
-                })
+                .handler(initializer)
                 .connect(to.host(), to.port());
     }
 

@@ -45,7 +45,7 @@ class FailoverMachineTest {
                 new FailoverEvent.ForcePromote(), new FailoverEvent.SwitchRolesRequested(false),
                 new FailoverEvent.SwitchRolesRequested(true), new FailoverEvent.HandoverAcked(10),
                 new FailoverEvent.DemoteReceived(9, "p"), new FailoverEvent.DemoteReceived(1, "p"),
-                new FailoverEvent.Stalled(5_000 * MS));
+                new FailoverEvent.Stalled(5_000 * MS), new FailoverEvent.LoopRan());
     }
 
     /**
@@ -248,18 +248,35 @@ class FailoverMachineTest {
     }
 
     @Test
-    void crashedMasterIsConfirmedByRefusedReconnectsAndPromotesAtOnce() {
+    void crashedMasterIsConfirmedByOneRefusedReconnectAndPromotesAtOnce() {
         Driver d = standbyShadow();
         d.on(new FailoverEvent.ConnectionLost(Failure.CLOSED));
         assertThat(d.s.state()).isEqualTo(SUSPECT);
         assertThat(d.actions.get(d.actions.size() - 1)).isInstanceOf(FailoverAction.Connect.class);
         d.on(new FailoverEvent.ConnectFailed(Failure.REFUSED));
-        assertThat(d.s.state()).isEqualTo(SUSPECT);
-        d.after(30);
-        assertThat(d.actions.get(d.actions.size() - 1)).isInstanceOf(FailoverAction.Connect.class);
-        d.on(new FailoverEvent.ConnectFailed(Failure.REFUSED));
         assertThat(d.s.state()).isEqualTo(PROMOTING);
-        assertThat(d.s.reason()).contains("refused");
+        assertThat(d.s.reason()).contains("refused the reconnect");
+        assertThat(d.all(FailoverAction.PersistState.class)).singleElement()
+                .satisfies(p -> assertThat(p.role()).isEqualTo(Role.MASTER));
+    }
+
+    @Test
+    void aReconnectThatTimesOutOrFailsOtherwiseIsNoProofOfACrash() {
+        for (Failure f : new Failure[] {Failure.TIMEOUT, Failure.CLOSED, Failure.ERROR}) {
+            Driver d = standbyShadow();
+            d.on(new FailoverEvent.ConnectionLost(Failure.CLOSED));
+            d.on(new FailoverEvent.ConnectFailed(f));
+            assertThat(d.s.state()).as("after a %s reconnect", f).isEqualTo(SUSPECT);
+            assertThat(d.all(FailoverAction.PersistState.class)).as("after a %s reconnect", f).isEmpty();
+        }
+    }
+
+    @Test
+    void aRefusalWithoutALostConnectionFirstDoesNotPromote() {
+        // a shadow that never had its master (still CONNECTING) is refused: that proves nothing about a crash
+        Driver fresh = new Driver(FailoverMachine.initial("s", Role.SHADOW, 3, true, T, 0));
+        fresh.on(new FailoverEvent.ConnectFailed(Failure.REFUSED)).after(100);
+        assertThat(fresh.s.state()).isNotEqualTo(PROMOTING);
     }
 
     @Test
