@@ -18,7 +18,12 @@ import dev.understudy.common.store.Revision;
 import dev.understudy.common.cert.Certificates;
 import dev.understudy.common.home.HostPort;
 import dev.understudy.common.config.Mapping;
+import dev.understudy.dist.admin.AdminNode;
 import dev.understudy.dist.admin.AdminServer;
+import dev.understudy.dist.admin.NotActiveException;
+import dev.understudy.dist.admin.PeerView;
+import dev.understudy.dist.admin.WriteResult;
+import dev.understudy.dist.connector.ConnectorMetrics;
 import dev.understudy.dist.connector.Connector;
 import dev.understudy.dist.connector.DataPlaneTransport;
 import dev.understudy.dist.ha.HaNode;
@@ -49,7 +54,7 @@ import org.slf4j.LoggerFactory;
  * <p>Life cycle: {@link #open} (load and check the home, open stores) → {@link #start} (serve,
  * write run.json) → {@link #close} (stop serving, close stores, remove run.json). Not restartable.
  */
-public final class NodeRuntime implements AutoCloseable {
+public final class NodeRuntime implements AdminNode, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(NodeRuntime.class);
 
@@ -242,10 +247,12 @@ public final class NodeRuntime implements AutoCloseable {
     // ------------------------------------------------------------------ role and health
 
     /** The role this node holds now (it changes with failovers), not the one it was created with. */
+    @Override
     public Role role() {
         return ha == null ? initialState.role() : ha.role();
     }
 
+    @Override
     public long epoch() {
         return ha == null ? initialState.epoch() : ha.epoch();
     }
@@ -256,11 +263,13 @@ public final class NodeRuntime implements AutoCloseable {
     }
 
     /** Whether this node is the one that serves (for /healthz): false while starting, demoted or a shadow. */
+    @Override
     public boolean isActive() {
         return ha != null && ha.serving();
     }
 
     /** What this node knows of its peer, live from the HA channel. */
+    @Override
     public PeerView peer() {
         if (ha == null) {
             return PeerView.configured(settings.peerNodeId(), settings.peerAddress());
@@ -278,6 +287,31 @@ public final class NodeRuntime implements AutoCloseable {
         Long lag = rev == null ? null : role() == Role.MASTER ? Math.max(0, local - rev) : Math.max(0, rev - local);
         return new PeerView(p.nodeId(), p.address() != null ? p.address() : ha.settings().peerAddress(), p.state(),
                 rev, lag, ago < 0 ? null : ago);
+    }
+
+    @Override
+    public int haPort() {
+        return ha == null ? settings.haPort() : ha.haPort();
+    }
+
+    @Override
+    public long pushes() {
+        return ha == null ? 0 : ha.pushes();
+    }
+
+    @Override
+    public long pushFailures() {
+        return ha == null ? 0 : ha.pushFailures();
+    }
+
+    @Override
+    public long failovers() {
+        return ha == null ? 0 : ha.failovers();
+    }
+
+    @Override
+    public ConnectorMetrics.Counters dataPlaneTotals() {
+        return connector == null ? ConnectorMetrics.Counters.ZERO : connector.metrics().total();
     }
 
     /** The HA runtime (after {@link #start()}). */
@@ -299,6 +333,7 @@ public final class NodeRuntime implements AutoCloseable {
      * @throws NotActiveException     when this node is not the active one (the shadow)
      * @throws InvalidChangeException when the change set is rejected (nothing changed)
      */
+    @Override
     public WriteResult write(ChangeSet changes) throws NotActiveException, InvalidChangeException, IOException {
         if (ha == null || !ha.acceptsWrites()) {
             throw new NotActiveException(masterAddress(), writeRefusal());
@@ -359,6 +394,7 @@ public final class NodeRuntime implements AutoCloseable {
     // ------------------------------------------------------------------ HA operations
 
     /** `understudy attach`: pairs this shadow with the master at {@code master}; returns a one-line summary. */
+    @Override
     public String attach(String master, String user, char[] password, String fingerprint) throws IOException {
         HostPort addr = HostPort.parse(master);
         try {
@@ -375,11 +411,13 @@ public final class NodeRuntime implements AutoCloseable {
     }
 
     /** `understudy detach`: forgets the peer on this node. */
+    @Override
     public void detach() throws IOException {
         await(ha.detach(false), "detach");
     }
 
     /** `understudy reset`: forgets the peer and clears HA alerts; refused on a master while a shadow is connected. */
+    @Override
     public void reset() throws IOException {
         await(ha.detach(true), "reset");
         for (var c : new dev.understudy.common.alert.AlertCategory[] {
@@ -393,6 +431,7 @@ public final class NodeRuntime implements AutoCloseable {
     }
 
     /** `understudy switch-roles [--force]`; returns what happened, or throws with why it was refused. */
+    @Override
     public String switchRoles(boolean force) throws IOException {
         try {
             return ha.switchRoles(force).get(settings.requestTimeout().toMillis() + settings.takeoverDelay().toMillis()
@@ -421,6 +460,7 @@ public final class NodeRuntime implements AutoCloseable {
     }
 
     /** The newest {@code limit} role changes, oldest first. */
+    @Override
     public List<dev.understudy.common.home.EventLog.Event> events(int limit) throws IOException {
         return home.eventLog().tail(limit);
     }
@@ -428,6 +468,7 @@ public final class NodeRuntime implements AutoCloseable {
     // ------------------------------------------------------------------ status
 
     /** The status document of {@code GET /api/v1/status} and {@code understudy status --json}. */
+    @Override
     public ObjectNode status() {
         ObjectNode s = Json.object();
         Head head = store.head();
@@ -512,10 +553,12 @@ public final class NodeRuntime implements AutoCloseable {
 
     // ------------------------------------------------------------------ parts
 
+    @Override
     public NodeHome home() {
         return home;
     }
 
+    @Override
     public NodeSettings settings() {
         return settings;
     }
@@ -524,20 +567,24 @@ public final class NodeRuntime implements AutoCloseable {
         return clock;
     }
 
+    @Override
     public ConfigStore store() {
         return store;
     }
 
+    @Override
     public AlertStore alerts() {
         return alerts;
     }
 
     /** The guard every login of this node goes through. */
+    @Override
     public LoginGuard logins() {
         return logins;
     }
 
     /** The local CLI credential (never logged). */
+    @Override
     public String adminToken() {
         return adminToken;
     }

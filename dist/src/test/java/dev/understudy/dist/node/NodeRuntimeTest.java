@@ -9,6 +9,7 @@ import dev.understudy.common.config.ChangeSet;
 import dev.understudy.common.config.ConfigCollection;
 import dev.understudy.common.home.NodeHome;
 import dev.understudy.common.json.Json;
+import dev.understudy.dist.admin.WriteResult;
 import dev.understudy.dist.testing.TestHomes;
 import java.io.IOException;
 import java.nio.file.Files;
