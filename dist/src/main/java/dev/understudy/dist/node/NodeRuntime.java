@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.understudy.common.alert.AlertStore;
 import dev.understudy.common.auth.LoginGuard;
 import dev.understudy.common.clock.Clock;
+import dev.understudy.common.concurrent.Futures;
 import dev.understudy.common.config.ChangeSet;
 import dev.understudy.common.config.InvalidChangeException;
 import dev.understudy.common.home.NodeHome;
@@ -29,15 +30,14 @@ import dev.understudy.dist.ha.ServingHooks;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import java.io.IOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +53,8 @@ import org.slf4j.LoggerFactory;
 public final class NodeRuntime implements AdminNode, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(NodeRuntime.class);
+    /** How long stopping the data plane may take before the node goes on without it. */
+    private static final Duration STOP = Duration.ofSeconds(5);
 
     private final NodeHome home;
     private final NodeSettings settings;
@@ -177,13 +179,11 @@ public final class NodeRuntime implements AdminNode, AutoCloseable {
             log.warn("stopping the data plane: {}", reason);
             try {
                 // queued mapping updates would reopen listeners: drain them first
-                dataPlaneUpdates.submit(() -> { }).get(5, TimeUnit.SECONDS);
-                connector.stopAll().get(5, TimeUnit.SECONDS);
+                Futures.within(dataPlaneUpdates.submit(() -> { }), STOP, "draining the mapping updates");
+                Futures.within(connector.stopAll(), STOP, "stopping the listeners");
                 dataPlaneUpdates.execute(() -> bindAlerts(java.util.Map.of()));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (ExecutionException | TimeoutException e) {
-                log.error("data plane did not stop cleanly: {}", e.toString());
+            } catch (IOException e) {
+                log.error("data plane did not stop cleanly: {}", e.getMessage());
             }
         }
     }
@@ -207,11 +207,9 @@ public final class NodeRuntime implements AdminNode, AutoCloseable {
         }
         List<Mapping> mappings = store.read(doc -> doc.mappings());
         try {
-            connector.apply(mappings).get(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException e) {
-            log.error("applying {} mappings to the data plane failed: {}", mappings.size(), e.toString());
+            Futures.within(connector.apply(mappings), Duration.ofSeconds(10), "applying the mappings");
+        } catch (IOException e) {
+            log.error("applying {} mappings to the data plane failed: {}", mappings.size(), e.getMessage());
         }
         if (!ha.dataPlaneOn()) {
             // stepped down while applying: make sure nothing listens
@@ -323,12 +321,10 @@ public final class NodeRuntime implements AdminNode, AutoCloseable {
         Revision r = store.commit(changes);
         boolean replicated;
         try {
-            replicated = ha.replicated(r.revision()).get(settings.requestTimeout().toMillis() + 500, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            replicated = false;
-        } catch (ExecutionException | TimeoutException e) {
-            replicated = false;
+            replicated = Futures.within(ha.replicated(r.revision()), settings.requestTimeout().plusMillis(500),
+                    "the shadow's acknowledgement");
+        } catch (IOException e) {
+            replicated = false; // durable here; the shadow catches up later
         }
         return new WriteResult(r.revision(), r.hash(), replicated);
     }
@@ -453,11 +449,9 @@ public final class NodeRuntime implements AdminNode, AutoCloseable {
         }
         if (connector != null) {
             try {
-                connector.stopAll().get(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (ExecutionException | TimeoutException e) {
-                log.warn("data plane did not stop cleanly: {}", e.toString());
+                Futures.within(connector.stopAll(), STOP, "stopping the listeners");
+            } catch (IOException e) {
+                log.warn("data plane did not stop cleanly: {}", e.getMessage());
             }
         }
         dataPlaneUpdates.shutdownNow();
