@@ -3,7 +3,7 @@ package dev.understudy.common.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
-import dev.understudy.common.home.DataPlaneMode;
+import dev.understudy.common.config.DataPlaneMode;
 import dev.understudy.common.json.Json;
 import java.util.ArrayList;
 import java.util.HashMap;

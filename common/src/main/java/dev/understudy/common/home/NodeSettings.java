@@ -1,5 +1,6 @@
 package dev.understudy.common.home;
 
+import dev.understudy.common.config.DataPlaneMode;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.understudy.common.json.Json;

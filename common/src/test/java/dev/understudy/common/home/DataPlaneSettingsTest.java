@@ -1,5 +1,6 @@
 package dev.understudy.common.home;
 
+import dev.understudy.common.config.DataPlaneMode;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

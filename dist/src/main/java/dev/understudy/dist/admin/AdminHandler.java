@@ -12,9 +12,6 @@ import dev.understudy.common.config.ConfigCollection;
 import dev.understudy.common.config.InvalidChangeException;
 import dev.understudy.common.json.Json;
 import dev.understudy.common.text.LogSafe;
-import dev.understudy.dist.node.NodeRuntime;
-import dev.understudy.dist.node.NotActiveException;
-import dev.understudy.dist.node.WriteResult;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -48,13 +45,13 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger log = LoggerFactory.getLogger(AdminHandler.class);
     private static final String API = "/api/v1/";
 
-    private final NodeRuntime node;
+    private final AdminNode node;
     private final Authenticator auth;
     private final NodeMetrics metrics;
     /** On the local admin socket the socket file's permission has admitted the client already. */
     private final boolean local;
 
-    AdminHandler(NodeRuntime node, Authenticator auth, NodeMetrics metrics, boolean local) {
+    AdminHandler(AdminNode node, Authenticator auth, NodeMetrics metrics, boolean local) {
         this.node = node;
         this.auth = auth;
         this.metrics = metrics;

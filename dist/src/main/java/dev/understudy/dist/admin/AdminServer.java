@@ -3,7 +3,6 @@ package dev.understudy.dist.admin;
 import dev.understudy.common.auth.AdminCredentials;
 import dev.understudy.common.auth.LoginGuard;
 import dev.understudy.common.cert.Certificates;
-import dev.understudy.dist.node.NodeRuntime;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -107,12 +106,12 @@ public final class AdminServer implements AutoCloseable {
     }
 
     /** Binds {@code host:port} (port 0: chosen by the OS) and serves {@code node}'s admin API. */
-    public static AdminServer start(NodeRuntime node, String host, int port) throws IOException {
+    public static AdminServer start(AdminNode node, String host, int port) throws IOException {
         return start(node, host, port, Limits.DEFAULT);
     }
 
-    /** Like {@link #start(NodeRuntime, String, int)} with other limits (tests use short timeouts). */
-    public static AdminServer start(NodeRuntime node, String host, int port, Limits limits) throws IOException {
+    /** Like {@link #start(AdminNode, String, int)} with other limits (tests use short timeouts). */
+    public static AdminServer start(AdminNode node, String host, int port, Limits limits) throws IOException {
         if (System.getProperty(REJECT_RENEGOTIATION) == null) {
             System.setProperty(REJECT_RENEGOTIATION, "true");
         }
@@ -154,7 +153,7 @@ public final class AdminServer implements AutoCloseable {
                             tls.setHandshakeTimeoutMillis(limits.handshakeTimeout().toMillis());
                             p.addLast("ssl", tls);
                             p.addLast("haGuard", new PortGuard.HaProbe(node.settings().nodeId(),
-                                    () -> node.ha() == null ? node.settings().haPort() : node.ha().haPort(),
+                                    node::haPort,
                                     () -> node.role() == dev.understudy.common.home.Role.MASTER));
                             p.addLast("http", new HttpServerCodec());
                             p.addLast("headers", BrowserSafety.Headers.INSTANCE);
@@ -179,7 +178,7 @@ public final class AdminServer implements AutoCloseable {
         }
     }
 
-    private static SslContext sslContext(NodeRuntime node) throws IOException {
+    private static SslContext sslContext(AdminNode node) throws IOException {
         PrivateKey key = Certificates.readPrivateKey(node.home().nodeKey());
         X509Certificate cert = Certificates.readCertificate(node.home().nodeCrt());
         try {

@@ -1,7 +1,6 @@
 package dev.understudy.dist.admin;
 
 import dev.understudy.common.json.Json;
-import dev.understudy.dist.node.NodeRuntime;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.List;
 
@@ -14,7 +13,7 @@ final class Health {
 
     private Health() {}
 
-    static AdminHandler.Reply reply(NodeRuntime node, List<String> role) throws ApiException {
+    static AdminHandler.Reply reply(AdminNode node, List<String> role) throws ApiException {
         boolean master = node.isActive();
         boolean serves = node.servesDataPlane();
         boolean ok;

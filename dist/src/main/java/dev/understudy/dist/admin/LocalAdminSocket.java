@@ -1,6 +1,5 @@
 package dev.understudy.dist.admin;
 
-import dev.understudy.dist.node.NodeRuntime;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -51,7 +50,7 @@ final class LocalAdminSocket implements AutoCloseable {
     }
 
     /** Binds {@code path}, or explains in the log why the node serves without it. */
-    static Optional<LocalAdminSocket> start(NodeRuntime node, Path path, Authenticator auth, NodeMetrics metrics,
+    static Optional<LocalAdminSocket> start(AdminNode node, Path path, Authenticator auth, NodeMetrics metrics,
                                             EventExecutorGroup handlers, ChannelGroup connections) {
         if (!Epoll.isAvailable()) {
             log.info("no local admin socket: native epoll transport unavailable ({}); the CLI uses HTTPS",

@@ -1,9 +1,6 @@
 package dev.understudy.dist.admin;
 
 import dev.understudy.common.home.Role;
-import dev.understudy.dist.connector.ConnectorMetrics;
-import dev.understudy.dist.node.NodeRuntime;
-import dev.understudy.dist.node.PeerView;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
@@ -21,7 +18,7 @@ final class NodeMetrics {
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
 
-    NodeMetrics(NodeRuntime node) {
+    NodeMetrics(AdminNode node) {
         GaugeWithCallback.builder().name("understudy_role").help("1 for the role this node holds now")
                 .labelNames("role").callback(cb -> {
                     for (Role r : Role.values()) {
@@ -51,27 +48,23 @@ final class NodeMetrics {
         GaugeWithCallback.builder().name("understudy_active_alerts").help("unresolved alerts")
                 .callback(cb -> cb.call(node.alerts().list(false).size())).register(registry);
         CounterWithCallback.builder().name("understudy_pushes").help("config pushes sent to the shadow")
-                .callback(cb -> cb.call(node.ha() == null ? 0 : node.ha().pushes())).register(registry);
+                .callback(cb -> cb.call(node.pushes())).register(registry);
         GaugeWithCallback.builder().name("understudy_push_failures").help("push failures since the shadow last caught up")
-                .callback(cb -> cb.call(node.ha() == null ? 0 : node.ha().pushFailures())).register(registry);
+                .callback(cb -> cb.call(node.pushFailures())).register(registry);
         CounterWithCallback.builder().name("understudy_failovers").help("promotions of this node since it started")
-                .callback(cb -> cb.call(node.ha() == null ? 0 : node.ha().failovers())).register(registry);
+                .callback(cb -> cb.call(node.failovers())).register(registry);
         CounterWithCallback.builder().name("understudy_forwarded_connections").help("client connections accepted")
-                .callback(cb -> cb.call(total(node).accepted())).register(registry);
+                .callback(cb -> cb.call(node.dataPlaneTotals().accepted())).register(registry);
         GaugeWithCallback.builder().name("understudy_forwarded_connections_active").help("client connections open")
-                .callback(cb -> cb.call(total(node).active())).register(registry);
+                .callback(cb -> cb.call(node.dataPlaneTotals().active())).register(registry);
         CounterWithCallback.builder().name("understudy_forwarded_connection_failures")
                 .help("client connections closed because the backend refused or timed out")
-                .callback(cb -> cb.call(total(node).failed())).register(registry);
+                .callback(cb -> cb.call(node.dataPlaneTotals().failed())).register(registry);
         CounterWithCallback.builder().name("understudy_forwarded_bytes").help("bytes forwarded").labelNames("direction")
                 .callback(cb -> {
-                    cb.call(total(node).bytesClientToBackend(), "client_to_backend");
-                    cb.call(total(node).bytesBackendToClient(), "backend_to_client");
+                    cb.call(node.dataPlaneTotals().bytesClientToBackend(), "client_to_backend");
+                    cb.call(node.dataPlaneTotals().bytesBackendToClient(), "backend_to_client");
                 }).register(registry);
-    }
-
-    private static ConnectorMetrics.Counters total(NodeRuntime node) {
-        return node.connector() == null ? ConnectorMetrics.Counters.ZERO : node.connector().metrics().total();
     }
 
     String scrape() throws IOException {

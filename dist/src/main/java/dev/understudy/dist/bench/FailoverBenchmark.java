@@ -1,5 +1,6 @@
 package dev.understudy.dist.bench;
 
+import dev.understudy.common.concurrent.Futures;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.understudy.common.cert.Certificates;
@@ -27,7 +28,6 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
@@ -197,7 +197,7 @@ public final class FailoverBenchmark {
                 BenchNode s = shadow;
                 waitUntil(clock, t0, () -> s.healthz() == 200);
                 toActive[i] = clock.nanoTime() - t0;
-                toTraffic[i] = traffic.get(STEP.toSeconds(), TimeUnit.SECONDS);
+                toTraffic[i] = Futures.within(traffic, STEP, "traffic through the new master");
                 progress.printf("kill %d/%d: active after %.1f ms, traffic after %.1f ms%n", i + 1, o.kills(),
                         toActive[i] / 1e6, toTraffic[i] / 1e6);
                 master.start();

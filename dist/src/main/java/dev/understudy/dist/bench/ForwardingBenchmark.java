@@ -1,5 +1,6 @@
 package dev.understudy.dist.bench;
 
+import dev.understudy.common.concurrent.Futures;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.understudy.common.clock.Clock;
 import dev.understudy.common.config.Mapping;
@@ -210,10 +211,10 @@ public final class ForwardingBenchmark {
             int sinkPort = port(sink);
             int bulkPort = freePort();
             int smallPort = freePort();
-            connector.apply(List.of(
+            Futures.within(connector.apply(List.of(
                     new Mapping("bench-bulk", "127.0.0.1", bulkPort, "127.0.0.1", sinkPort, null),
-                    new Mapping("bench-small", "127.0.0.1", smallPort, "127.0.0.1", port(mappedEcho), null)))
-                    .get(10, TimeUnit.SECONDS);
+                    new Mapping("bench-small", "127.0.0.1", smallPort, "127.0.0.1", port(mappedEcho), null))),
+                    Duration.ofSeconds(10), "binding the benchmark listeners");
             if (!connector.bindErrors().isEmpty()) {
                 throw new IOException("benchmark listeners: " + connector.bindErrors()
                         + " (expected: free loopback ports; run the benchmark again)");
@@ -288,7 +289,7 @@ public final class ForwardingBenchmark {
             if (haproxy != null) {
                 haproxy.close();
             }
-            connector.stopAll().get(10, TimeUnit.SECONDS);
+            Futures.within(connector.stopAll(), Duration.ofSeconds(10), "stopping the listeners");
             boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
             worker.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
             backendGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();

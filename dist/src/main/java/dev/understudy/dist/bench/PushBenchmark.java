@@ -1,5 +1,6 @@
 package dev.understudy.dist.bench;
 
+import dev.understudy.common.concurrent.Futures;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.understudy.common.alert.Alert;
 import dev.understudy.common.alert.AlertCategory;
@@ -23,7 +24,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -62,13 +62,13 @@ public final class PushBenchmark {
             // warm-up, not measured
             for (int i = 0; i < Math.min(500, latencySamples); i++) {
                 long rev = master.store().commit(change(i)).revision();
-                durable.await(rev).get(10, TimeUnit.SECONDS);
+                Futures.within(durable.await(rev), Duration.ofSeconds(10), "the shadow storing revision " + rev);
             }
             long[] samples = new long[latencySamples];
             for (int i = 0; i < latencySamples; i++) {
                 long t0 = clock.nanoTime();
                 long rev = master.store().commit(change(10_000 + i)).revision();
-                durable.await(rev).get(10, TimeUnit.SECONDS);
+                Futures.within(durable.await(rev), Duration.ofSeconds(10), "the shadow storing revision " + rev);
                 samples[i] = clock.nanoTime() - t0;
             }
             ExecutorService pool = Executors.newFixedThreadPool(writers);
@@ -85,10 +85,10 @@ public final class PushBenchmark {
                 }));
             }
             for (Future<?> j : jobs) {
-                j.get(5, TimeUnit.MINUTES);
+                Futures.within(j, Duration.ofMinutes(5), "a writer");
             }
             pool.shutdown();
-            durable.await(master.store().revision()).get(5, TimeUnit.MINUTES);
+            Futures.within(durable.await(master.store().revision()), Duration.ofMinutes(5), "the shadow catching up");
             double secs = (clock.nanoTime() - t0) / 1e9;
             return new Result(Percentiles.ofNanos(samples), throughputChanges / secs, writers, throughputChanges);
         }
@@ -123,7 +123,7 @@ public final class PushBenchmark {
                     transfers[r] = shadow.ha().lastTransferNanos();
                 }
                 // the master keeps one pairing: forget it before the next fresh shadow attaches
-                master.ha().detach(false).get(10, TimeUnit.SECONDS);
+                Futures.within(master.ha().detach(false), Duration.ofSeconds(10), "detach");
                 deleteTree(sdir);
             }
             return new FullSyncResult(mappings, bytes, Percentiles.ofNanos(transfers), Percentiles.ofNanos(samples),

@@ -1,5 +1,6 @@
 package dev.understudy.dist.bench;
 
+import dev.understudy.common.concurrent.Futures;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.understudy.common.clock.Clock;
 import dev.understudy.common.config.ChangeOp;
@@ -8,6 +9,7 @@ import dev.understudy.common.config.ConfigCollection;
 import dev.understudy.common.config.InvalidChangeException;
 import dev.understudy.common.json.Json;
 import dev.understudy.common.store.ConfigStore;
+import java.time.Duration;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -21,7 +23,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -100,7 +101,7 @@ public final class StoreBenchmark {
             long t0 = clock.nanoTime();
             start.countDown();
             for (Future<?> f : done) {
-                f.get(10, TimeUnit.MINUTES);
+                Futures.within(f, Duration.ofMinutes(10), "a committing thread");
             }
             double seconds = (clock.nanoTime() - t0) / 1e9;
             Arrays.sort(latencies);

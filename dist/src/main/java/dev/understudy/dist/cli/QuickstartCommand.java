@@ -1,5 +1,6 @@
 package dev.understudy.dist.cli;
 
+import dev.understudy.common.concurrent.Futures;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.understudy.common.cert.Certificates;
@@ -10,6 +11,7 @@ import dev.understudy.common.home.Role;
 import dev.understudy.common.io.AtomicFiles;
 import dev.understudy.common.json.Json;
 import dev.understudy.dist.node.RunFile;
+import java.time.Duration;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -256,11 +258,9 @@ final class QuickstartCommand implements Callable<Integer> {
         }
         p.get().destroy();
         try {
-            p.get().onExit().get(15, TimeUnit.SECONDS);
+            Futures.within(p.get().onExit(), Duration.ofSeconds(15), "stopping node pid " + p.get().pid());
             return Optional.empty();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (IOException e) {
             // still running: said below
         }
         return p.get().isAlive() ? Optional.of(p.get().pid()) : Optional.empty();

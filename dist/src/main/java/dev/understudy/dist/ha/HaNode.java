@@ -241,7 +241,7 @@ public final class HaNode implements AutoCloseable {
     }
 
     /** The data plane mode in effect: node.json's, else the replicated settings/dataPlane, else active-standby. */
-    public dev.understudy.common.home.DataPlaneMode dataPlaneMode() {
+    public dev.understudy.common.config.DataPlaneMode dataPlaneMode() {
         return shadowPlane.mode();
     }
 

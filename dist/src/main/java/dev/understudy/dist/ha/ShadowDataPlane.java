@@ -1,7 +1,7 @@
 package dev.understudy.dist.ha;
 
 import dev.understudy.common.config.ConfigCollection;
-import dev.understudy.common.home.DataPlaneMode;
+import dev.understudy.common.config.DataPlaneMode;
 import dev.understudy.common.home.NodeSettings;
 import dev.understudy.common.home.Role;
 import dev.understudy.common.store.ConfigStore;

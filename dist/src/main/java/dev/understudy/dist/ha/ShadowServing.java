@@ -1,6 +1,6 @@
 package dev.understudy.dist.ha;
 
-import dev.understudy.common.home.DataPlaneMode;
+import dev.understudy.common.config.DataPlaneMode;
 import dev.understudy.common.home.Role;
 import dev.understudy.ha.failover.FailoverTimings;
 import dev.understudy.ha.failover.HaState;

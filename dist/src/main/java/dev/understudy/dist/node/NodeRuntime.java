@@ -4,39 +4,40 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.understudy.common.alert.AlertStore;
 import dev.understudy.common.auth.LoginGuard;
 import dev.understudy.common.clock.Clock;
+import dev.understudy.common.concurrent.Futures;
 import dev.understudy.common.config.ChangeSet;
-import dev.understudy.common.config.ConfigCollection;
 import dev.understudy.common.config.InvalidChangeException;
 import dev.understudy.common.home.NodeHome;
 import dev.understudy.common.home.NodeSettings;
 import dev.understudy.common.home.NodeState;
 import dev.understudy.common.home.Role;
-import dev.understudy.common.json.Json;
 import dev.understudy.common.store.ConfigStore;
 import dev.understudy.common.store.Head;
 import dev.understudy.common.store.Revision;
 import dev.understudy.common.cert.Certificates;
 import dev.understudy.common.home.HostPort;
 import dev.understudy.common.config.Mapping;
+import dev.understudy.dist.admin.AdminNode;
 import dev.understudy.dist.admin.AdminServer;
+import dev.understudy.dist.admin.NotActiveException;
+import dev.understudy.dist.admin.PeerView;
+import dev.understudy.dist.admin.WriteResult;
+import dev.understudy.dist.connector.ConnectorMetrics;
 import dev.understudy.dist.connector.Connector;
 import dev.understudy.dist.connector.DataPlaneTransport;
 import dev.understudy.dist.ha.HaNode;
 import dev.understudy.dist.ha.ServingHooks;
-import dev.understudy.ha.failover.HaState;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import java.io.IOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,9 +50,11 @@ import org.slf4j.LoggerFactory;
  * <p>Life cycle: {@link #open} (load and check the home, open stores) → {@link #start} (serve,
  * write run.json) → {@link #close} (stop serving, close stores, remove run.json). Not restartable.
  */
-public final class NodeRuntime implements AutoCloseable {
+public final class NodeRuntime implements AdminNode, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(NodeRuntime.class);
+    /** How long stopping the data plane may take before the node goes on without it. */
+    private static final Duration STOP = Duration.ofSeconds(5);
 
     private final NodeHome home;
     private final NodeSettings settings;
@@ -177,13 +180,11 @@ public final class NodeRuntime implements AutoCloseable {
             log.warn("stopping the data plane: {}", reason);
             try {
                 // queued mapping updates would reopen listeners: drain them first
-                dataPlaneUpdates.submit(() -> { }).get(5, TimeUnit.SECONDS);
-                connector.stopAll().get(5, TimeUnit.SECONDS);
+                Futures.within(dataPlaneUpdates.submit(() -> { }), STOP, "draining the mapping updates");
+                Futures.within(connector.stopAll(), STOP, "stopping the listeners");
                 dataPlaneUpdates.execute(() -> bindAlerts(java.util.Map.of()));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (ExecutionException | TimeoutException e) {
-                log.error("data plane did not stop cleanly: {}", e.toString());
+            } catch (IOException e) {
+                log.error("data plane did not stop cleanly: {}", e.getMessage());
             }
         }
     }
@@ -207,11 +208,9 @@ public final class NodeRuntime implements AutoCloseable {
         }
         List<Mapping> mappings = store.read(doc -> doc.mappings());
         try {
-            connector.apply(mappings).get(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException e) {
-            log.error("applying {} mappings to the data plane failed: {}", mappings.size(), e.toString());
+            Futures.within(connector.apply(mappings), Duration.ofSeconds(10), "applying the mappings");
+        } catch (IOException e) {
+            log.error("applying {} mappings to the data plane failed: {}", mappings.size(), e.getMessage());
         }
         if (!ha.dataPlaneOn()) {
             // stepped down while applying: make sure nothing listens
@@ -243,10 +242,12 @@ public final class NodeRuntime implements AutoCloseable {
     // ------------------------------------------------------------------ role and health
 
     /** The role this node holds now (it changes with failovers), not the one it was created with. */
+    @Override
     public Role role() {
         return ha == null ? initialState.role() : ha.role();
     }
 
+    @Override
     public long epoch() {
         return ha == null ? initialState.epoch() : ha.epoch();
     }
@@ -257,40 +258,54 @@ public final class NodeRuntime implements AutoCloseable {
     }
 
     /** Whether this node is the one that serves (for /healthz): false while starting, demoted or a shadow. */
+    @Override
     public boolean isActive() {
         return ha != null && ha.serving();
     }
 
     /** Whether this node's data plane serves (for /healthz): the master, or in active-active also a shadow in sync. */
+    @Override
     public boolean servesDataPlane() {
         return isActive() || ha != null && ha.dataPlaneOn();
     }
 
     /** The data plane mode in effect (DESIGN.md §5): "active-standby" or "active-active". */
+    @Override
     public String dataPlaneMode() {
-        return dev.understudy.common.home.DataPlaneMode.effective(settings.dataPlane(), store.read(doc -> doc.get(
-                dev.understudy.common.config.ConfigCollection.SETTINGS, dev.understudy.common.home.DataPlaneMode.SETTING_KEY)))
+        return dev.understudy.common.config.DataPlaneMode.effective(settings.dataPlane(), store.read(doc -> doc.get(
+                dev.understudy.common.config.ConfigCollection.SETTINGS, dev.understudy.common.config.DataPlaneMode.SETTING_KEY)))
                 .wireName();
     }
 
     /** What this node knows of its peer, live from the HA channel. */
+    @Override
     public PeerView peer() {
-        if (ha == null) {
-            return PeerView.configured(settings.peerNodeId(), settings.peerAddress());
-        }
-        var p = ha.peer();
-        long ago = ha.lastHeardMillisAgo();
-        if (!ha.state().peerConnected()) {
-            // no live session: who the peer is (if paired), never a state or revision from an ended session
-            NodeSettings now = ha.settings();
-            return new PeerView(now.peerNodeId(), now.peerAddress(), null, null, null,
-                    now.peerNodeId() == null || ago < 0 ? null : ago);
-        }
-        long local = store.revision();
-        Long rev = p.lastHeardNanos() < 0 ? null : p.revision();
-        Long lag = rev == null ? null : role() == Role.MASTER ? Math.max(0, local - rev) : Math.max(0, rev - local);
-        return new PeerView(p.nodeId(), p.address() != null ? p.address() : ha.settings().peerAddress(), p.state(),
-                rev, lag, ago < 0 ? null : ago);
+        return StatusDocument.peer(ha, settings, store);
+    }
+
+    @Override
+    public int haPort() {
+        return ha == null ? settings.haPort() : ha.haPort();
+    }
+
+    @Override
+    public long pushes() {
+        return ha == null ? 0 : ha.pushes();
+    }
+
+    @Override
+    public long pushFailures() {
+        return ha == null ? 0 : ha.pushFailures();
+    }
+
+    @Override
+    public long failovers() {
+        return ha == null ? 0 : ha.failovers();
+    }
+
+    @Override
+    public ConnectorMetrics.Counters dataPlaneTotals() {
+        return connector == null ? ConnectorMetrics.Counters.ZERO : connector.metrics().total();
     }
 
     /** The HA runtime (after {@link #start()}). */
@@ -312,20 +327,19 @@ public final class NodeRuntime implements AutoCloseable {
      * @throws NotActiveException     when this node is not the active one (the shadow)
      * @throws InvalidChangeException when the change set is rejected (nothing changed)
      */
+    @Override
     public WriteResult write(ChangeSet changes) throws NotActiveException, InvalidChangeException, IOException {
         if (ha == null || !ha.acceptsWrites()) {
-            throw new NotActiveException(masterAddress(), writeRefusal());
+            throw new NotActiveException(masterAddress(), WriteRefusal.explain(ha, masterAddress()));
         }
         localMappingRules().check(changes, () -> store.read(doc -> doc.mappings()));
         Revision r = store.commit(changes);
         boolean replicated;
         try {
-            replicated = ha.replicated(r.revision()).get(settings.requestTimeout().toMillis() + 500, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            replicated = false;
-        } catch (ExecutionException | TimeoutException e) {
-            replicated = false;
+            replicated = Futures.within(ha.replicated(r.revision()), settings.requestTimeout().plusMillis(500),
+                    "the shadow's acknowledgement");
+        } catch (IOException e) {
+            replicated = false; // durable here; the shadow catches up later
         }
         return new WriteResult(r.revision(), r.hash(), replicated);
     }
@@ -347,93 +361,34 @@ public final class NodeRuntime implements AutoCloseable {
         return role() == Role.SHADOW ? peer : null;
     }
 
-    private String writeRefusal() {
-        HaState st = ha == null ? null : ha.state();
-        if (st == HaState.DEMOTING) {
-            return "this node is handing over to its shadow (switch-roles); write to the new master in a moment";
-        }
-        if (st == HaState.STARTING) {
-            return "this node restarted and is checking its peer before it serves; retry in a moment";
-        }
-        if (st == HaState.PROMOTING) {
-            return "this node is taking over as master; retry in a moment";
-        }
-        String m = masterAddress();
-        String url = ha == null ? null : ha.masterAdminUrl();
-        if (url != null) {
-            return "this node is the shadow; write to the master: its admin URL is " + url + " (run the command with"
-                    + " --home of the master's node on that machine, or use its console)";
-        }
-        return "this node is the shadow; write to the master" + (m == null ? " (unknown: not attached; run `understudy"
-                + " attach` first)" : " at HA address " + m + " (run the command on the master's machine; `understudy"
-                + " status` there shows its admin URL)");
-    }
-
     // ------------------------------------------------------------------ HA operations
 
-    /** `understudy attach`: pairs this shadow with the master at {@code master}; returns a one-line summary. */
+    @Override
     public String attach(String master, String user, char[] password, String fingerprint) throws IOException {
-        HostPort addr = HostPort.parse(master);
-        try {
-            return ha.attach(addr, user, password, fingerprint).get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            throw new IOException(e.getCause().getMessage(), e.getCause());
-        } catch (TimeoutException e) {
-            throw new IOException("attach: the master at " + master + " did not complete pairing within 30 s"
-                    + " (check the address and that the master runs `understudy run`)");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("attach interrupted");
-        }
+        return operations().attach(master, user, password, fingerprint);
     }
 
-    /** `understudy detach`: forgets the peer on this node. */
+    @Override
     public void detach() throws IOException {
-        await(ha.detach(false), "detach");
+        operations().detach();
     }
 
-    /** `understudy reset`: forgets the peer and clears HA alerts; refused on a master while a shadow is connected. */
+    @Override
     public void reset() throws IOException {
-        await(ha.detach(true), "reset");
-        for (var c : new dev.understudy.common.alert.AlertCategory[] {
-                dev.understudy.common.alert.AlertCategory.PUSH_FAILED,
-                dev.understudy.common.alert.AlertCategory.PEER_UNREACHABLE,
-                dev.understudy.common.alert.AlertCategory.CONFIG_INCONSISTENT,
-                dev.understudy.common.alert.AlertCategory.PAIRING_REJECTED,
-                dev.understudy.common.alert.AlertCategory.VERSION_MISMATCH}) {
-            alerts.resolve(c, null);
-        }
+        operations().reset();
     }
 
-    /** `understudy switch-roles [--force]`; returns what happened, or throws with why it was refused. */
+    @Override
     public String switchRoles(boolean force) throws IOException {
-        try {
-            return ha.switchRoles(force).get(settings.requestTimeout().toMillis() + settings.takeoverDelay().toMillis()
-                    + 5000, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            throw new IOException(e.getCause().getMessage(), e.getCause());
-        } catch (TimeoutException e) {
-            throw new IOException("switch-roles did not complete in time; see `understudy status` on both nodes");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("switch-roles interrupted");
-        }
+        return operations().switchRoles(force);
     }
 
-    private static void await(CompletableFuture<Void> f, String what) throws IOException {
-        try {
-            f.get(10, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            throw new IOException(e.getCause().getMessage(), e.getCause());
-        } catch (TimeoutException e) {
-            throw new IOException(what + " did not complete within 10 s");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException(what + " interrupted");
-        }
+    private HaOperations operations() {
+        return new HaOperations(ha, settings, alerts);
     }
 
     /** The newest {@code limit} role changes, oldest first. */
+    @Override
     public List<dev.understudy.common.home.EventLog.Event> events(int limit) throws IOException {
         return home.eventLog().tail(limit);
     }
@@ -441,97 +396,19 @@ public final class NodeRuntime implements AutoCloseable {
     // ------------------------------------------------------------------ status
 
     /** The status document of {@code GET /api/v1/status} and {@code understudy status --json}. */
+    @Override
     public ObjectNode status() {
-        ObjectNode s = Json.object();
-        Head head = store.head();
-        s.put("nodeId", settings.nodeId());
-        s.put("role", role().wireName());
-        s.put("state", failoverState());
-        s.put("active", isActive());
-        s.put("writable", ha != null && ha.acceptsWrites());
-        s.put("epoch", epoch());
-        s.put("revision", head.revision());
-        s.put("configHash", head.hash());
-        PeerView p = peer();
-        ObjectNode peer = s.putObject("peer");
-        peer.put("nodeId", p.nodeId());
-        peer.put("address", p.address());
-        peer.put("state", p.state());
-        peer.put("revision", p.revision());
-        peer.put("lagRevisions", p.lagRevisions());
-        peer.put("lastHeartbeatMillisAgo", p.lastHeartbeatMillisAgo());
-        peer.put("connected", ha != null && ha.state().peerConnected());
-        var session = ha == null ? null : ha.shadowSession();
-        peer.put("connectedSince", session == null || session.connectedSinceMillis() < 0 ? null
-                : Instant.ofEpochMilli(session.connectedSinceMillis()).toString());
-        peer.put("seenFromHost", session == null ? null : session.remoteHost());
-        peer.put("lastSuccessfulPush", session == null || session.lastPushAckedMillis() < 0 ? null
-                : Instant.ofEpochMilli(session.lastPushAckedMillis()).toString());
-        s.put("certificateFingerprint", certificateFingerprint);
-        s.put("pid", ProcessHandle.current().pid());
-        s.put("startedAt", startedAt);
-        s.put("adminPort", admin == null ? settings.adminPort() : admin.port());
-        s.put("haPort", ha == null ? settings.haPort() : ha.haPort());
-        var sync = ha == null ? null : ha.syncProgress();
-        if (sync == null) {
-            s.putNull("sync");
-        } else {
-            s.putObject("sync").put("receivedBytes", sync.receivedBytes()).put("totalBytes", sync.totalBytes())
-                    .put("reason", sync.reason());
-        }
-        s.put("failovers", ha == null ? 0 : ha.failovers());
-        if (connector != null) {
-            ObjectNode dp = s.putObject("dataPlane");
-            dp.put("serving", connector.serving());
-            dp.put("mode", dataPlaneMode());
-            dp.put("bindHost", settings.dataPlaneBindHost());
-            dp.put("reason", ha == null ? "starting" : ha.shadowServingReason());
-            var errors = connector.bindErrors();
-            dp.put("mappingsBound", connector.status().stream().filter(m -> m.bound()).count());
-            dp.set("bindErrors", Json.mapper().valueToTree(errors));
-            var states = dp.putArray("mappings");
-            for (var m : connector.status()) {
-                states.addObject().put("id", m.id()).put("state", m.bound() ? "bound" : m.error() != null ? "bind failed"
-                        : "binding").put("error", m.error());
-            }
-        }
-        ObjectNode local = s.putObject("settings");
-        local.put("scope", "node-local");
-        local.put("source", home.nodeJson().toString());
-        ObjectNode values = local.putObject("values");
-        (ha == null ? settings : ha.settings()).describe().forEach(values::put);
-        ObjectNode replicated = s.putObject("replicated");
-        replicated.put("scope", "replicated");
-        replicated.put("revision", head.revision());
-        replicated.put("identicalOnPeer", identicalOnPeer(head));
-        ObjectNode counts = replicated.putObject("collections");
-        store.read(doc -> {
-            for (ConfigCollection c : ConfigCollection.values()) {
-                counts.put(c.wireName(), doc.entries(c).size());
-            }
-            return null;
-        });
-        s.put("activeAlerts", alerts.list(false).size());
-        return s;
-    }
-
-    /** Whether the connected peer confirmed this node's (revision, hash) within the last few heartbeats. */
-    private boolean identicalOnPeer(Head head) {
-        if (ha == null || !ha.state().peerConnected()) {
-            return false;
-        }
-        var p = ha.peer();
-        long ago = ha.lastHeardMillisAgo();
-        long recent = ha.settings().heartbeatInterval().toMillis() * 5;
-        return ago >= 0 && ago <= recent && p.revision() == head.revision() && head.hash().equals(p.hash());
+        return new StatusDocument(this, ha, connector, certificateFingerprint, startedAt).render();
     }
 
     // ------------------------------------------------------------------ parts
 
+    @Override
     public NodeHome home() {
         return home;
     }
 
+    @Override
     public NodeSettings settings() {
         return settings;
     }
@@ -540,20 +417,24 @@ public final class NodeRuntime implements AutoCloseable {
         return clock;
     }
 
+    @Override
     public ConfigStore store() {
         return store;
     }
 
+    @Override
     public AlertStore alerts() {
         return alerts;
     }
 
     /** The guard every login of this node goes through. */
+    @Override
     public LoginGuard logins() {
         return logins;
     }
 
     /** The local CLI credential (never logged). */
+    @Override
     public String adminToken() {
         return adminToken;
     }
@@ -583,11 +464,9 @@ public final class NodeRuntime implements AutoCloseable {
         }
         if (connector != null) {
             try {
-                connector.stopAll().get(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (ExecutionException | TimeoutException e) {
-                log.warn("data plane did not stop cleanly: {}", e.toString());
+                Futures.within(connector.stopAll(), STOP, "stopping the listeners");
+            } catch (IOException e) {
+                log.warn("data plane did not stop cleanly: {}", e.getMessage());
             }
         }
         dataPlaneUpdates.shutdownNow();

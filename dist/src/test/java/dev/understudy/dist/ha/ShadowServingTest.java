@@ -2,7 +2,7 @@ package dev.understudy.dist.ha;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.understudy.common.home.DataPlaneMode;
+import dev.understudy.common.config.DataPlaneMode;
 import dev.understudy.common.testing.FakeClock;
 import dev.understudy.ha.failover.FailoverTimings;
 import dev.understudy.ha.failover.HaState;

@@ -9,6 +9,7 @@ import dev.understudy.common.config.ChangeSet;
 import dev.understudy.common.config.ConfigCollection;
 import dev.understudy.common.home.NodeHome;
 import dev.understudy.common.json.Json;
+import dev.understudy.dist.admin.WriteResult;
 import dev.understudy.dist.testing.TestHomes;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -131,6 +132,41 @@ class NodeRuntimeTest {
             assertThat(node.store().revision()).isEqualTo(rev);
             assertThat(node.status().path("revision").asLong()).isEqualTo(rev);
         }
+    }
+
+    /** The status document keeps every field of DESIGN.md §7, in order, before and after the node starts. */
+    @Test
+    void statusHasEveryFieldBeforeAndAfterStart() throws Exception {
+        Path dir = copy();
+        java.util.List<String> top = java.util.List.of("nodeId", "role", "state", "active", "writable", "epoch",
+                "revision", "configHash", "peer", "certificateFingerprint", "pid", "startedAt", "adminPort", "haPort",
+                "sync", "failovers", "settings", "replicated", "activeAlerts");
+        java.util.List<String> peer = java.util.List.of("nodeId", "address", "state", "revision", "lagRevisions",
+                "lastHeartbeatMillisAgo", "connected", "connectedSince", "seenFromHost", "lastSuccessfulPush");
+        try (NodeRuntime node = NodeRuntime.open(new NodeHome(dir), Clock.system())) {
+            var before = node.status();
+            assertThat((iterable(before.fieldNames()))).containsExactlyElementsOf(top);
+            assertThat((iterable(before.path("peer").fieldNames()))).containsExactlyElementsOf(peer);
+            assertThat(before.path("state").asText()).isEqualTo("STARTING");
+            assertThat(before.path("startedAt").isNull()).isTrue();
+            node.start();
+            var after = node.status();
+            java.util.List<String> started = new java.util.ArrayList<>(top);
+            started.add(started.indexOf("settings"), "dataPlane");
+            assertThat((iterable(after.fieldNames()))).containsExactlyElementsOf(started);
+            assertThat(after.path("adminPort").asInt()).isEqualTo(node.adminPort()).isPositive();
+            assertThat(after.path("haPort").asInt()).isPositive();
+            assertThat(after.path("pid").asLong()).isEqualTo(ProcessHandle.current().pid());
+            assertThat(after.path("dataPlane").path("mappingsBound").asLong()).isZero();
+            assertThat(after.path("replicated").path("collections").size()).isPositive();
+            assertThat(after.path("settings").path("source").asText()).endsWith("node.json");
+        }
+    }
+
+    private static java.util.List<String> iterable(java.util.Iterator<String> it) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        it.forEachRemaining(out::add);
+        return out;
     }
 
     @Test

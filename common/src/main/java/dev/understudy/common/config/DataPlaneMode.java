@@ -1,4 +1,4 @@
-package dev.understudy.common.home;
+package dev.understudy.common.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package dev.understudy.dist.node;
+package dev.understudy.dist.admin;
 
 /** A write reached a node that is not the active one; {@link #master()} says where to write instead. */
 public final class NotActiveException extends Exception {

@@ -1,4 +1,4 @@
-package dev.understudy.dist.node;
+package dev.understudy.dist.admin;
 
 /**
  * The outcome of an acknowledged write.

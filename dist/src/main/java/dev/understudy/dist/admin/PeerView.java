@@ -1,4 +1,4 @@
-package dev.understudy.dist.node;
+package dev.understudy.dist.admin;
 
 /**
  * What this node knows of its peer, as shown by {@code status}. Fields are null when unknown
